@@ -1,0 +1,15 @@
+// The one place where mistudio-cli's subcommands are registered, in the order --help lists them.
+#include "cli.h"
+
+namespace mistudio::cli {
+
+int runEnv(ArgParser& args);
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> table = {
+        {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+    };
+    return table;
+}
+
+} // namespace mistudio::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Helpers shared by the test executables: where the fixtures are, and skipping without them.
+
+#include <QString>
+#include <QtTest>
+#include <string>
+
+namespace mistudio::test {
+
+/// ../shared beside the checkout (CMake passes it in MISTUDIO_SHARED_DIR); empty when absent.
+QString sharedDir();
+/// A path under sharedDir(), e.g. fixture("fixtures/models/llama").
+std::string fixture(const QString& relative);
+/// The mistudio-cli binary of this build (MISTUDIO_CLI).
+QString cliPath();
+
+} // namespace mistudio::test
+
+/// Skips the current test function with a clear reason when a fixture is missing.
+#define MISTUDIO_REQUIRE_FIXTURE(rel)                                                              \
+    do {                                                                                           \
+        if (mistudio::test::sharedDir().isEmpty() ||                                               \
+            !QFileInfo::exists(mistudio::test::sharedDir() + QStringLiteral("/") + (rel)))         \
+            QSKIP(qPrintable(QStringLiteral("fixture ../shared/%1 not found (tests use it "        \
+                                            "when ../shared exists beside the checkout)")          \
+                                 .arg(rel)));                                                      \
+    } while (0)

@@ -1,0 +1,6 @@
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_bridge
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bridge.cpp
+    LIBS mistudio_ui
+    LABELS ui)
+endif()
