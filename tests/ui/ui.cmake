@@ -4,3 +4,10 @@ if(MISTUDIO_BUILD_GUI)
     LIBS mistudio_ui
     LABELS ui)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_plots
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plots.cpp
+    LIBS mistudio_ui
+    QT_KEYWORDS
+    LABELS ui)
+endif()
