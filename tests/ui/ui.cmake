@@ -11,3 +11,10 @@ if(MISTUDIO_BUILD_GUI)
     QT_KEYWORDS
     LABELS ui)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_dashboard
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dashboard.cpp
+    LIBS mistudio_ui
+    LABELS ui
+    QT_KEYWORDS)
+endif()

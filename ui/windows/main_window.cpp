@@ -3,6 +3,7 @@
 #include "bridge/engine_bridge.h"
 #include "mistudio/environment.h"
 #include "mistudio/memory.h"
+#include "windows/dashboard_panel.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -31,6 +32,9 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     auto* tabs = new QTabWidget(this);
     tabs->setObjectName(QStringLiteral("centralTabs"));
     setCentralWidget(tabs);
+    m_dashboard = new DashboardPanel(m_bridge, tabs);
+    tabs->addTab(m_dashboard, tr("Dashboard"));
+    connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
 
     m_log = new QPlainTextEdit(this);
     m_log->setReadOnly(true);

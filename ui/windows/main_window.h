@@ -9,6 +9,7 @@ class QPlainTextEdit;
 namespace mistudio::ui {
 
 class EngineBridge;
+class DashboardPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -24,6 +25,7 @@ private:
                      qint64 gpuTotal);
 
     EngineBridge* m_bridge;
+    DashboardPanel* m_dashboard = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
