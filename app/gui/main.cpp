@@ -1,11 +1,16 @@
 // mistudio: the desktop studio. Builds the engine bridge and the main window; no logic here.
 #include "bridge/engine_bridge.h"
+#include "mistudio/environment.h"
 #include "mistudio/logging.h"
 #include "mistudio/version.h"
+#include "settings/studio_settings.h"
 #include "windows/main_window.h"
+#include "windows/screenshot_tour.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
 #include <QIcon>
+#include <cstdio>
 
 int main(int argc, char** argv) {
     Q_INIT_RESOURCE(resources); // resources.qrc lives in the static mistudio_ui library
@@ -16,8 +21,35 @@ int main(int argc, char** argv) {
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/mistudio/icons/mistudio.svg")));
     mistudio::initLogging();
 
+    const auto settings = mistudio::ui::StudioSettings::load();
+    mistudio::ui::applyTheme(settings.theme);
+    mistudio::setComputeThreads(settings.threads);
+
     mistudio::ui::EngineBridge bridge;
+    QCommandLineParser cli;
+    cli.setApplicationDescription(
+        QStringLiteral("miStudio: sparse autoencoders for language models"));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of each main screen into DIR and exit."), QStringLiteral("DIR"));
+    cli.addOption(screenshot);
+    cli.process(app);
+
     mistudio::ui::MainWindow window(&bridge);
+    if (cli.isSet(screenshot)) {
+        QString error;
+        const QStringList files =
+            mistudio::ui::takeScreenshots(window, cli.value(screenshot), &error);
+        if (files.isEmpty()) {
+            std::fprintf(stderr, "error: %s\n", qPrintable(error));
+            return 1;
+        }
+        for (const QString& f : files)
+            std::printf("%s\n", qPrintable(f));
+        return 0;
+    }
     window.show();
     return QApplication::exec();
 }

@@ -18,3 +18,9 @@ if(MISTUDIO_BUILD_GUI)
     LABELS ui
     QT_KEYWORDS)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_settings
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_settings.cpp
+    LIBS mistudio_ui
+    LABELS ui)
+endif()

@@ -53,6 +53,7 @@ void PlotController::flush() {
         it.value()->setData(QVector<double>(s.xs().begin(), s.xs().end()),
                             QVector<double>(s.ys().begin(), s.ys().end()), true);
     }
+    m_plot->legend->setVisible(m_graphs.size() > 1);  // one curve needs no legend
     m_plot->rescaleAxes();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
     ++m_replots;

@@ -109,7 +109,6 @@ QWidget* DashboardPanel::buildCharts() {
         plot->setMinimumSize(240, 160);
         plot->plotLayout()->insertRow(0);
         plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, tr(spec.title)));
-        plot->legend->setVisible(true);
         plot->xAxis->setLabel(
             QString::fromLatin1(spec.key) == QLatin1String("memory") ? tr("seconds") : tr("step"));
         m_charts.insert(QString::fromLatin1(spec.key), new PlotController(plot, 40, this));

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "bridge/engine_bridge.h"
+#include "dialogs/settings_dialog.h"
 #include "mistudio/environment.h"
 #include "mistudio/memory.h"
 #include "windows/dashboard_panel.h"
@@ -52,8 +53,23 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
 }
 
+std::vector<std::pair<QString, QWidget*>> MainWindow::extraScreens() {
+    std::vector<std::pair<QString, QWidget*>> screens;
+    auto* settings = new SettingsDialog(this);
+    settings->setAttribute(Qt::WA_DeleteOnClose);
+    settings->show();
+    screens.emplace_back(QStringLiteral("settings"), settings);
+    return screens;
+}
+
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* settings = file->addAction(tr("&Settings…"), this, [this] {
+        SettingsDialog dialog(this);
+        dialog.exec();
+    });
+    settings->setShortcut(QKeySequence::Preferences);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
     QMenu* help = menuBar()->addMenu(tr("&Help"));

@@ -2,6 +2,8 @@
 // The studio's main window. Panels live in their own classes; this class only assembles them.
 
 #include <QMainWindow>
+#include <utility>
+#include <vector>
 
 class QLabel;
 class QPlainTextEdit;
@@ -15,6 +17,9 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(EngineBridge* bridge, QWidget* parent = nullptr);
+
+    /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
+    std::vector<std::pair<QString, QWidget*>> extraScreens();
 
 private:
     void buildMenus();
