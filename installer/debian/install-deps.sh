@@ -5,7 +5,7 @@
 set -euo pipefail
 
 core_pkgs=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git dpkg-dev file
   libtorch-dev libopenblas0-openmp
   libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev
   libpcre2-dev libutf8proc-dev zlib1g-dev libzstd-dev libsnappy-dev
