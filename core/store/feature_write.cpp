@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 
 namespace mistudio {
 
@@ -23,6 +24,8 @@ std::string tagsJson(const std::vector<std::string>& tags) {
 
 // Statements reused across one batch (preparing per row would dominate the batch time).
 struct FeatureWriter {
+    FeatureWriter(Database& database, int64_t run) : db(database), runId(run) {}
+
     Database& db;
     int64_t runId;
     Statement stats{db, "INSERT INTO features(run_id, idx, density, max_act, mean_act, label, "
@@ -41,8 +44,12 @@ struct FeatureWriter {
                           "?8, ?9, ?10, ?11, ?12, ?13, ?14)"};
     Statement firing{db, "INSERT OR IGNORE INTO feature_tokens(run_id, token_id, feature) "
                          "VALUES(?1, ?2, ?3)"};
-    Statement token{db, "INSERT OR REPLACE INTO run_tokens(run_id, token_id, text, key) "
-                        "VALUES(?1, ?2, ?3, ?4)"};
+    // Skips the write when the string is unchanged (the common case on re-analysis).
+    Statement token{db,
+                    "INSERT INTO run_tokens(run_id, token_id, text, key) VALUES(?1, ?2, ?3, ?4) "
+                    "ON CONFLICT(run_id, token_id) DO UPDATE SET text = excluded.text, "
+                    "key = excluded.key WHERE text <> excluded.text"};
+    std::unordered_map<int32_t, std::string> tokensWritten; // this batch, to skip repeats
     Statement logits{db, "INSERT OR REPLACE INTO logit_effects(run_id, feature, positive_ids, "
                          "positive_values, negative_ids, negative_values) "
                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"};
@@ -63,6 +70,10 @@ struct FeatureWriter {
     }
 
     void writeTokenString(int32_t id, const std::string& text) {
+        auto [it, fresh] = tokensWritten.try_emplace(id, text);
+        if (!fresh && it->second == text)
+            return;
+        it->second = text;
         token.bind(1, runId).bind(2, int64_t(id)).bind(3, text).bind(4, store::tokenKey(text));
         token.run();
     }
@@ -162,7 +173,7 @@ void FeatureWriter::writeDetails(const FeatureRecord& r) {
 void Project::writeFeatures(int64_t runId, const std::vector<FeatureRecord>& batch) {
     m_impl->write([&](Database& db) {
         requireRun(db, runId);
-        FeatureWriter w{db, runId};
+        FeatureWriter w(db, runId);
         for (const auto& r : batch) {
             w.writeStats(r.stats);
             w.writeDetails(r);
@@ -173,7 +184,7 @@ void Project::writeFeatures(int64_t runId, const std::vector<FeatureRecord>& bat
 void Project::writeFeatureStats(int64_t runId, const std::vector<FeatureStats>& batch) {
     m_impl->write([&](Database& db) {
         requireRun(db, runId);
-        FeatureWriter w{db, runId};
+        FeatureWriter w(db, runId);
         for (const auto& s : batch)
             w.writeStats(s);
     });
@@ -183,7 +194,7 @@ void Project::writeTokenStrings(int64_t runId,
                                 const std::vector<std::pair<int32_t, std::string>>& tokens) {
     m_impl->write([&](Database& db) {
         requireRun(db, runId);
-        FeatureWriter w{db, runId};
+        FeatureWriter w(db, runId);
         for (const auto& [id, text] : tokens)
             w.writeTokenString(id, text);
     });
