@@ -7,3 +7,7 @@ mistudio_add_test(NAME test_store_queries
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_queries.cpp
   LIBS mistudio_core
   LABELS unit)
+mistudio_add_test(NAME test_store_crash
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_crash.cpp
+  LIBS mistudio_core SQLite::SQLite3
+  LABELS slow)
