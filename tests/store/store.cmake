@@ -1,0 +1,13 @@
+# Project store (core/store): unit tests, query-vs-brute-force, CLI end to end, and a crash test.
+mistudio_add_test(NAME test_store
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store.cpp
+  LIBS mistudio_core SQLite::SQLite3
+  LABELS unit)
+mistudio_add_test(NAME test_store_queries
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_queries.cpp
+  LIBS mistudio_core
+  LABELS unit)
+mistudio_add_test(NAME test_store_crash
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_crash.cpp
+  LIBS mistudio_core SQLite::SQLite3
+  LABELS slow)

@@ -1,0 +1,402 @@
+// Project store: round trips on :memory: and on files, runs and their status transitions,
+// migrations from a hand-made v1 file, and refusal of files that are not (current) projects.
+#include "mistudio/project.h"
+#include "mistudio/result.h"
+#include "store_test_data.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <fstream>
+#include <sqlite3.h>
+
+using namespace mistudio;
+
+namespace {
+
+std::string readAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void writeAll(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+void sqlExec(sqlite3* db, const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string msg = err ? err : "?";
+        sqlite3_free(err);
+        QFAIL(qPrintable(QString::fromStdString("SQL failed: " + msg)));
+    }
+}
+
+void compareExample(const FeatureExample& a, const FeatureExample& b) {
+    QCOMPARE(a.tokenIds, b.tokenIds);
+    QCOMPARE(a.tokens, b.tokens);
+    QCOMPARE(a.activations, b.activations);
+    QCOMPARE(a.documentId, b.documentId);
+    QCOMPARE(a.documentOffset, b.documentOffset);
+    QCOMPARE(a.rank, b.rank);
+    QCOMPARE(a.bin, b.bin);
+    // The stored max position is the arg max of the activations (first one on ties).
+    int argmax = 0;
+    for (size_t i = 1; i < b.activations.size(); ++i)
+        if (b.activations[i] > b.activations[size_t(argmax)])
+            argmax = int(i);
+    QCOMPARE(a.maxPosition, argmax);
+}
+
+void compareRecord(const FeaturePage& page, const FeatureRecord& r) {
+    QCOMPARE(page.stats.index, r.stats.index);
+    QCOMPARE(page.stats.density, r.stats.density);
+    QCOMPARE(page.stats.maxActivation, r.stats.maxActivation);
+    QCOMPARE(page.stats.label, r.stats.label);
+    QCOMPARE(page.stats.tags, r.stats.tags);
+    QCOMPARE(page.stats.flags, r.stats.flags);
+    std::vector<const FeatureExample*> top, quant, rnd;
+    for (const auto& e : r.examples)
+        (e.kind == ExampleKind::Top        ? top
+         : e.kind == ExampleKind::Quantile ? quant
+                                           : rnd)
+            .push_back(&e);
+    QCOMPARE(page.topExamples.size(), top.size());
+    for (size_t i = 0; i < top.size(); ++i)
+        compareExample(page.topExamples[i], *top[i]);
+    QCOMPARE(page.quantileExamples.size(), quant.size());
+    // Quantile examples come highest bin first; the generator wrote bin 0 then bin 1.
+    QCOMPARE(page.quantileExamples.front().bin, 1);
+    QCOMPARE(page.quantileExamples.back().bin, 0);
+    QCOMPARE(page.randomExamples.size(), rnd.size());
+    QCOMPARE(page.logitsPositive.size(), r.logitsPositive.size());
+    for (size_t i = 0; i < r.logitsPositive.size(); ++i) {
+        QCOMPARE(page.logitsPositive[i].tokenId, r.logitsPositive[i].tokenId);
+        QCOMPARE(page.logitsPositive[i].token, r.logitsPositive[i].token);
+        QCOMPARE(page.logitsPositive[i].value, r.logitsPositive[i].value);
+        QCOMPARE(page.logitsNegative[i].value, r.logitsNegative[i].value);
+    }
+    QCOMPARE(page.histogram.edges, r.histogram.edges);
+    QCOMPARE(page.histogram.counts, r.histogram.counts);
+    QCOMPARE(page.neighbors.size(), r.neighbors.size());
+    QCOMPARE(page.neighbors[1].index, r.neighbors[1].index);
+    QCOMPARE(page.neighbors[1].cosine, r.neighbors[1].cosine);
+}
+
+template <typename Fn> QString errorOf(Fn&& fn) {
+    try {
+        fn();
+    } catch (const Exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+} // namespace
+
+class TestStore : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { QVERIFY(m_dir.isValid()); }
+    void roundTripInMemory();
+    void roundTripOnFileSurvivesReopen();
+    void runStatusTransitions();
+    void metricsAndEvals();
+    void rewriteKeepsAnnotations();
+    void badInputRollsBackTheBatch();
+    void migratesAHandMadeVersion1File();
+    void newerSchemaIsRefusedUntouched();
+    void nonSqliteFileIsRefusedUntouched();
+    void foreignSqliteFileIsRefusedUntouched();
+    void damagedProjectIsRefusedUntouched();
+    void createRefusesAnExistingFile();
+
+private:
+    std::string file(const char* name) { return m_dir.filePath(name).toStdString(); }
+    QTemporaryDir m_dir;
+};
+
+static void roundTrip(Project& p) {
+    ModelRecord m;
+    m.hubId = "openai-community/gpt2";
+    m.revision = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
+    m.family = "gpt2", m.dModel = 768, m.nLayers = 12, m.vocabSize = 50257;
+    m.quantSaved = "fp32", m.quantRequested = "int8", m.quantEffective = "fp16";
+    const int64_t modelId = p.addModel(m);
+    m.localPath = "/models/gpt2";
+    QCOMPARE(p.addModel(m), modelId); // same hub id + revision: updated, not duplicated
+    QCOMPARE(int(p.models().size()), 1);
+    QCOMPARE(p.models()[0].localPath, m.localPath);
+    QCOMPARE(p.models()[0].quantEffective, std::string("fp16"));
+    const int64_t dsId = p.addDataset({0, "hf:roneneldan/TinyStories:train", 1000000, 4200});
+    QCOMPARE(p.datasets()[0].documentCount, int64_t(4200));
+
+    RunRecord run;
+    run.name = "l6-topk", run.modelId = modelId, run.datasetId = dsId;
+    run.configJson = R"({"k":32,"lr":0.0004})";
+    run.hook = "blocks.6.hook_resid_post", run.architecture = "topk";
+    run.dIn = 768, run.dSae = 1000, run.device = "cpu";
+    const int64_t runId = p.createRun(run);
+    const RunRecord back = p.run(runId);
+    QCOMPARE(back.hook, run.hook);
+    QCOMPARE(back.configJson, run.configJson);
+    QCOMPARE(back.dSae, int64_t(1000));
+    QCOMPARE(back.status, RunStatus::Running);
+    QCOMPARE(back.modelId.value(), modelId);
+    QVERIFY(!back.created.empty());
+
+    const auto records = test::makeFeatures(0, 30, 7);
+    p.writeFeatures(runId, records);
+    QCOMPARE(p.featureCount(runId), int64_t(30));
+    for (const auto& r : records)
+        compareRecord(p.featurePage(runId, r.stats.index), r);
+    QVERIFY(errorOf([&] { p.featurePage(runId, 30); }).contains("no feature 30"));
+}
+
+void TestStore::roundTripInMemory() {
+    Project p = Project::inMemory();
+    roundTrip(p);
+}
+
+void TestStore::roundTripOnFileSurvivesReopen() {
+    const std::string path = file("study.mistudio");
+    {
+        Project p = Project::create(path);
+        roundTrip(p);
+        QVERIFY(QFileInfo(m_dir.filePath("study.assets")).isDir());
+        QCOMPARE(p.toAssetPath(p.assetsDir() + "/run-1/sae"), std::string("run-1/sae"));
+        QCOMPARE(p.resolveAssetPath("run-1/sae"), p.assetsDir() + "/run-1/sae");
+    }
+    Project p = Project::open(path);
+    QCOMPARE(int(p.runs().size()), 1);
+    const auto records = test::makeFeatures(0, 30, 7);
+    compareRecord(p.featurePage(1, 17), records[17]);
+    // The file is what the issue asks for: WAL, our application_id, the current schema.
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, nullptr);
+    QCOMPARE(sqlite3_step(st), SQLITE_ROW);
+    QCOMPARE(sqlite3_column_int(st, 0), Project::kApplicationId);
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+    QCOMPARE(sqlite3_step(st), SQLITE_ROW);
+    QCOMPARE(QString(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QString("wal"));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+void TestStore::runStatusTransitions() {
+    Project p = Project::inMemory();
+    const int64_t a = p.createRun({}), b = p.createRun({}), c = p.createRun({});
+    p.setRunStatus(a, RunStatus::Done);
+    p.setRunStatus(b, RunStatus::Failed, "CUDA out of memory");
+    p.setRunStatus(c, RunStatus::Cancelled);
+    const auto runs = p.runs();
+    QCOMPARE(runs[0].id, a); // oldest first
+    QCOMPARE(runs[1].status, RunStatus::Failed);
+    QCOMPARE(runs[1].error, std::string("CUDA out of memory"));
+    QVERIFY(!runs[0].ended.empty());
+    QCOMPARE(std::string(runStatusName(runs[2].status)), std::string("cancelled"));
+    QVERIFY(errorOf([&] { p.setRunStatus(a, RunStatus::Running); }).contains("already done"));
+    QVERIFY(errorOf([&] { p.setRunStatus(99, RunStatus::Done); }).contains("no run 99"));
+    QVERIFY(errorOf([&] { parseRunStatus("paused"); }).contains("paused"));
+}
+
+void TestStore::metricsAndEvals() {
+    Project p = Project::inMemory();
+    const int64_t run = p.createRun({});
+    std::vector<MetricPoint> batch;
+    for (int s = 0; s < 100; ++s)
+        batch.push_back({s, s % 2 ? "l0" : "loss", 1.0 / (s + 1)});
+    p.appendMetrics(run, batch);
+    p.appendMetrics(run, {{200, "loss", 0.5}});
+    const auto loss = p.metrics(run, "loss");
+    QCOMPARE(int(loss.size()), 51);
+    QCOMPARE(loss[1].step, int64_t(2));
+    QCOMPARE(loss[1].value, 1.0 / 3);
+    QCOMPARE(int(p.metrics(run).size()), 101);
+    p.writeEvals(run, {{"fvu", 0.12}, {"l0", 31.5}});
+    p.writeEvals(run, {{"fvu", 0.11}});
+    const auto ev = p.evals(run);
+    QCOMPARE(int(ev.size()), 2);
+    QCOMPARE(ev[0].metric, std::string("fvu"));
+    QCOMPARE(ev[0].value, 0.11);
+    QVERIFY(errorOf([&] { p.appendMetrics(run + 1, batch); }).contains("no run"));
+}
+
+void TestStore::rewriteKeepsAnnotations() {
+    Project p = Project::inMemory();
+    const int64_t run = p.createRun({});
+    auto records = test::makeFeatures(0, 3, 1);
+    p.writeFeatures(run, records);
+    p.setFeatureAnnotations(run, 1, "French words", "seen in news", {"language", "todo"});
+    records[1].stats.label.clear(), records[1].stats.notes.clear(), records[1].stats.tags.clear();
+    records[1].stats.density = 0.25;
+    records[1].examples.resize(2); // a re-analysis replaces the examples
+    p.writeFeatures(run, records);
+    const FeaturePage page = p.featurePage(run, 1);
+    QCOMPARE(page.stats.label, std::string("French words"));
+    QCOMPARE(page.stats.notes, std::string("seen in news"));
+    QCOMPARE(page.stats.tags, (std::vector<std::string>{"language", "todo"}));
+    QCOMPARE(page.stats.density, 0.25);
+    QCOMPARE(int(page.topExamples.size()), 2);
+    QVERIFY(page.quantileExamples.empty());
+    QVERIFY(errorOf([&] { p.setFeatureAnnotations(run, 42, "x", "", {}); }).contains("no feature"));
+}
+
+void TestStore::badInputRollsBackTheBatch() {
+    Project p = Project::inMemory();
+    const int64_t run = p.createRun({});
+    auto records = test::makeFeatures(0, 10, 3);
+    records[7].examples[0].activations.pop_back(); // one activation short
+    const QString err = errorOf([&] { p.writeFeatures(run, records); });
+    QVERIFY2(err.contains("activations") && err.contains("feature 7"), qPrintable(err));
+    QCOMPARE(p.featureCount(run), int64_t(0)); // nothing of the batch was kept
+}
+
+void TestStore::migratesAHandMadeVersion1File() {
+    // A version-1 file as the first release wrote it, built here with the raw C API.
+    const std::string path = file("old.mistudio");
+    sqlite3* db = nullptr;
+    QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlExec(db,
+            "PRAGMA journal_mode = WAL; PRAGMA application_id = 1835619188;"
+            "CREATE TABLE models(id INTEGER PRIMARY KEY, hub_id TEXT NOT NULL, revision TEXT "
+            "NOT NULL DEFAULT '', local_path TEXT NOT NULL DEFAULT '', family TEXT NOT NULL "
+            "DEFAULT '', d_model INTEGER NOT NULL DEFAULT 0, n_layers INTEGER NOT NULL DEFAULT "
+            "0, vocab_size INTEGER NOT NULL DEFAULT 0, quant_saved TEXT NOT NULL DEFAULT '', "
+            "quant_requested TEXT NOT NULL DEFAULT '', quant_effective TEXT NOT NULL DEFAULT "
+            "'', UNIQUE(hub_id, revision));"
+            "CREATE TABLE datasets(id INTEGER PRIMARY KEY, spec TEXT NOT NULL UNIQUE, "
+            "token_count INTEGER NOT NULL DEFAULT 0, document_count INTEGER NOT NULL DEFAULT 0);"
+            "CREATE TABLE runs(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', model_id "
+            "INTEGER REFERENCES models(id), dataset_id INTEGER REFERENCES datasets(id), config "
+            "TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL, created TEXT NOT NULL, started "
+            "TEXT NOT NULL DEFAULT '', ended TEXT NOT NULL DEFAULT '', device TEXT NOT NULL "
+            "DEFAULT '', error TEXT NOT NULL DEFAULT '', sae_path TEXT NOT NULL DEFAULT '', "
+            "hook TEXT NOT NULL DEFAULT '', architecture TEXT NOT NULL DEFAULT '', d_in "
+            "INTEGER NOT NULL DEFAULT 0, d_sae INTEGER NOT NULL DEFAULT 0);"
+            "CREATE TABLE metrics(run_id INTEGER NOT NULL, name TEXT NOT NULL, step INTEGER "
+            "NOT NULL, value REAL, PRIMARY KEY(run_id, name, step)) WITHOUT ROWID;"
+            "CREATE TABLE evals(run_id INTEGER NOT NULL, metric TEXT NOT NULL, value REAL, "
+            "PRIMARY KEY(run_id, metric)) WITHOUT ROWID;"
+            "CREATE TABLE features(run_id INTEGER NOT NULL, idx INTEGER NOT NULL, density REAL "
+            "NOT NULL DEFAULT 0, max_act REAL NOT NULL DEFAULT 0, mean_act REAL NOT NULL "
+            "DEFAULT 0, label TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', flags "
+            "INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(run_id, idx)) WITHOUT ROWID;"
+            "CREATE TABLE feature_examples(run_id INTEGER NOT NULL, feature INTEGER NOT NULL, "
+            "kind INTEGER NOT NULL, bin INTEGER NOT NULL, rank INTEGER NOT NULL, bin_min REAL, "
+            "bin_max REAL, bin_contains REAL, document_id INTEGER NOT NULL, document_offset "
+            "INTEGER NOT NULL, max_position INTEGER NOT NULL, max_value REAL NOT NULL, "
+            "token_ids BLOB NOT NULL, activations BLOB NOT NULL, PRIMARY KEY(run_id, feature, "
+            "kind, bin, rank)) WITHOUT ROWID;"
+            "CREATE TABLE logit_effects(run_id INTEGER NOT NULL, feature INTEGER NOT NULL, "
+            "positive_ids BLOB NOT NULL, positive_values BLOB NOT NULL, negative_ids BLOB NOT "
+            "NULL, negative_values BLOB NOT NULL, PRIMARY KEY(run_id, feature)) WITHOUT ROWID;"
+            "CREATE TABLE histograms(run_id INTEGER NOT NULL, feature INTEGER NOT NULL, edges "
+            "BLOB NOT NULL, counts BLOB NOT NULL, PRIMARY KEY(run_id, feature)) WITHOUT ROWID;"
+            "CREATE TABLE neighbors(run_id INTEGER NOT NULL, feature INTEGER NOT NULL, indices "
+            "BLOB NOT NULL, cosines BLOB NOT NULL, PRIMARY KEY(run_id, feature)) WITHOUT ROWID;"
+            "CREATE TABLE run_tokens(run_id INTEGER NOT NULL, token_id INTEGER NOT NULL, text "
+            "TEXT NOT NULL, PRIMARY KEY(run_id, token_id)) WITHOUT ROWID;"
+            "INSERT INTO runs(name, status, created, hook, d_sae) VALUES('old run', 'done', "
+            "'2025-01-01T00:00:00Z', 'blocks.2.hook_resid_pre', 4);"
+            "INSERT INTO features(run_id, idx, density, max_act, label) VALUES(1, 3, 0.01, 4.5, "
+            "'dogs');"
+            "INSERT INTO run_tokens VALUES(1, 5, ' Dog'), (1, 6, ' cat');"
+            // Tokens 5, 6, 5 with activations 0, 2.5, 0: fires on token 6 only.
+            "INSERT INTO feature_examples VALUES(1, 3, 0, 0, 0, NULL, NULL, NULL, 9, 0, 1, 2.5, "
+            "x'050000000600000005000000', x'000000000000204000000000');"
+            "PRAGMA user_version = 1;");
+    sqlite3_close(db);
+
+    Project p = Project::open(path);
+    const RunRecord run = p.run(1);
+    QCOMPARE(run.name, std::string("old run"));
+    QCOMPARE(run.status, RunStatus::Done);
+    const FeaturePage page = p.featurePage(1, 3);
+    QCOMPARE(page.stats.label, std::string("dogs"));
+    QVERIFY(page.stats.tags.empty());
+    QCOMPARE(page.topExamples.at(0).tokens, (std::vector<std::string>{" Dog", " cat", " Dog"}));
+    QCOMPARE(page.topExamples.at(0).activations[1], 2.5f);
+    // The v2 "fires on token" index was backfilled from the v1 examples.
+    FeatureQuery q;
+    q.firesOnToken = "CAT";
+    QCOMPARE(int(p.queryFeatures(1, q).rows.size()), 1);
+    q.firesOnToken = "dog";
+    QCOMPARE(int(p.queryFeatures(1, q).rows.size()), 0);
+    p.setFeatureAnnotations(1, 3, "dogs", "", {"pets"}); // new v2 column is writable
+}
+
+void TestStore::newerSchemaIsRefusedUntouched() {
+    const std::string path = file("future.mistudio");
+    Project::create(path);
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlExec(db, "PRAGMA user_version = 99");
+    sqlite3_close(db);
+    const std::string before = readAll(path);
+    const QString err = errorOf([&] { Project::open(path); });
+    QVERIFY2(err.contains("written by a newer version of miStudio (schema version 99)"),
+             qPrintable(err));
+    QVERIFY(err.contains("Update miStudio"));
+    QCOMPARE(readAll(path), before);
+}
+
+void TestStore::nonSqliteFileIsRefusedUntouched() {
+    const std::string path = file("notes.mistudio");
+    const std::string bytes = "This is a text file, not a database.\n" + std::string(300, 'x');
+    writeAll(path, bytes);
+    const QString err = errorOf([&] { Project::open(path); });
+    QVERIFY2(err.contains("not an SQLite database"), qPrintable(err));
+    QCOMPARE(readAll(path), bytes);
+    writeAll(path, "");
+    QVERIFY(errorOf([&] { Project::open(path); }).contains("not an SQLite database"));
+    QCOMPARE(readAll(path), std::string());
+}
+
+void TestStore::foreignSqliteFileIsRefusedUntouched() {
+    const std::string path = file("firefox.sqlite");
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlExec(db, "CREATE TABLE moz_places(id INTEGER PRIMARY KEY, url TEXT);"
+                "INSERT INTO moz_places(url) VALUES('https://example.com')");
+    sqlite3_close(db);
+    const std::string before = readAll(path);
+    const QString err = errorOf([&] { Project::open(path); });
+    QVERIFY2(err.contains("another application (application_id 0x00000000)"), qPrintable(err));
+    QCOMPARE(readAll(path), before);
+}
+
+void TestStore::damagedProjectIsRefusedUntouched() {
+    const std::string path = file("damaged.mistudio");
+    {
+        Project p = Project::create(path);
+        const int64_t run = p.createRun({});
+        p.writeFeatures(run, test::makeFeatures(0, 200, 5));
+    }
+    std::string bytes = readAll(path);
+    QVERIFY(bytes.size() > 3 * 8192);
+    // Keep the 100-byte header (it still says "miStudio project"), scribble over the rest of page
+    // 1 (the schema) and beyond.
+    for (size_t i = 100; i < bytes.size(); ++i)
+        bytes[i] = char((i * 131) ^ 0x5a);
+    writeAll(path, bytes);
+    const QString err = errorOf([&] {
+        Project p = Project::open(path);
+        p.featurePage(1, 0);
+    });
+    QVERIFY2(!err.isEmpty(), "a damaged project must be reported");
+    QCOMPARE(readAll(path), bytes);
+}
+
+void TestStore::createRefusesAnExistingFile() {
+    const std::string path = file("exists.mistudio");
+    writeAll(path, "precious");
+    QVERIFY(errorOf([&] { Project::create(path); }).contains("already exists"));
+    QCOMPARE(readAll(path), std::string("precious"));
+    QVERIFY(errorOf([&] { Project::open(file("missing.mistudio")); }).contains("does not exist"));
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "test_store.moc"
