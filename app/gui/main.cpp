@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QIcon>
 #include <cstdio>
 
@@ -34,10 +35,23 @@ int main(int argc, char** argv) {
     QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
         QStringLiteral("Save a PNG of each main screen into DIR and exit."), QStringLiteral("DIR"));
+    QCommandLineOption project(
+        QStringLiteral("project"),
+        QStringLiteral("Open this project (created when it does not exist)."),
+        QStringLiteral("P.mistudio"));
     cli.addOption(screenshot);
+    cli.addOption(project);
+    cli.addPositionalArgument(QStringLiteral("project"),
+                              QStringLiteral("A .mistudio file to open."));
     cli.process(app);
 
     mistudio::ui::MainWindow window(&bridge);
+    QString projectPath = cli.value(project);
+    if (projectPath.isEmpty() && !cli.positionalArguments().isEmpty())
+        projectPath = cli.positionalArguments().first(); // double-click on a .mistudio file
+    if (!projectPath.isEmpty() &&
+        !window.openProject(projectPath, !QFileInfo::exists(projectPath)) && cli.isSet(screenshot))
+        return 1;
     if (cli.isSet(screenshot)) {
         QString error;
         const QStringList files =
