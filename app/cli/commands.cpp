@@ -4,10 +4,15 @@
 namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
+int runExport(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"export", "Export a run: SAELens folder, Neuronpedia JSON, CSV, JSON or HTML report",
+         "export --project P --run RUN --format saelens|neuronpedia|csv|json|html --out PATH "
+         "[--features frequent|max|labelled] [--top N]",
+         runExport},
     };
     return table;
 }
