@@ -43,6 +43,7 @@ public:
     uint64_t fileSize() const;
 
 private:
+    SafetensorsFile() = default; // only through open()
     const TensorInfo& require(const std::string& name) const;
     std::string m_path;
     std::shared_ptr<Mapping> m_map;

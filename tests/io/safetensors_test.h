@@ -16,6 +16,7 @@ private Q_SLOTS:
     void goldenMaxAbsMatchesGoldenJson();
     void modelFolderCountsParameters();
     void viewsAreZeroCopyAndOutliveTheFile();
+    void releaseDropsPagesFromRss();
     void writerRoundTripsEveryDtype();
     void writerStreamsChunksAndCleansUp();
     void writerRejectsMisuse();

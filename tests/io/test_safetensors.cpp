@@ -1,5 +1,6 @@
 // safetensors reader/writer against the fixtures and an independent stdlib-Python parser.
 #include "io/safetensors.h"
+#include "mistudio/memory.h"
 #include "safetensors_test.h"
 #include "test_support.h"
 
@@ -177,6 +178,27 @@ void TestSafetensors::viewsAreZeroCopyAndOutliveTheFile() {
     at::Tensor copy = SafetensorsFile::open(path)->load("w", at::kDouble);
     QCOMPARE(copy.scalar_type(), at::kDouble);
     QVERIFY(at::equal(copy, w.to(at::kDouble)));
+}
+
+void TestSafetensors::releaseDropsPagesFromRss() {
+    // 64 MB tensor: reading it maps its pages into the process (RSS); release() must unmap them.
+    const std::string path = m_tmp.filePath(QStringLiteral("big.safetensors")).toStdString();
+    const int64_t n = 16 << 20;
+    saveTensors(path, {{"big", at::ones({n})}});
+    auto file = SafetensorsFile::open(path);
+    const at::Tensor v = file->view("big");
+    const int64_t before = sampleMemory().cpuRss;
+    QCOMPARE(v.sum().item<double>(), static_cast<double>(n)); // touches every page
+    const int64_t touched = sampleMemory().cpuRss;
+    file->release("big");
+    const int64_t released = sampleMemory().cpuRss;
+    const int64_t mb = 1 << 20;
+    QVERIFY2(touched - before > 48 * mb && touched - released > 48 * mb,
+             qPrintable(QStringLiteral("RSS MB before %1 touched %2 released %3")
+                            .arg(before / mb)
+                            .arg(touched / mb)
+                            .arg(released / mb)));
+    QCOMPARE(v.sum().item<double>(), static_cast<double>(n)); // readable again from the file
 }
 
 void TestSafetensors::writerRoundTripsEveryDtype() {
