@@ -3,6 +3,7 @@
 
 #include "mistudio/result.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -44,11 +45,6 @@ at::Tensor toBlocks(const at::Tensor& w, int64_t block) {
     return flat.view({-1, block});
 }
 
-// Blocks back to the original shape (drops the padding).
-at::Tensor fromBlocks(const at::Tensor& blocks, const QuantizedTensor& q) {
-    return blocks.flatten().narrow(0, 0, q.numel()).view(q.shape);
-}
-
 at::Tensor nonZero(const at::Tensor& scale) {
     return at::where(scale == 0, at::ones_like(scale), scale);
 }
@@ -86,35 +82,80 @@ at::Tensor blockScales(const QuantizedTensor& q) {
     return s.flatten().narrow(0, 0, blocks) + q.scaleOffset;
 }
 
+// Rows (int8) or blocks (4-bit) are processed kChunkWeights at a time, so quantizing or
+// dequantizing a large matrix needs a few tens of MB of temporaries, not several copies of it.
+int64_t chunkOf(int64_t unit) {
+    return std::max<int64_t>(1, kChunkWeights / std::max<int64_t>(unit, 1));
+}
+
 void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight) {
     const int64_t rows = q.shape.empty() ? 1 : q.shape[0];
-    at::Tensor w = weight.to(at::kFloat).reshape({rows, -1});
-    if (w.numel() == 0) {
-        q.data = at::zeros(w.sizes(), w.options().dtype(at::kChar));
-        q.scales = at::ones({rows}, w.options());
+    const at::Tensor w = weight.reshape({rows, -1});
+    const auto options = weight.options().dtype(at::kFloat);
+    q.data = at::zeros(w.sizes(), options.dtype(at::kChar));
+    q.scales = at::ones({rows}, options);
+    if (w.numel() == 0)
         return;
+    const int64_t step = chunkOf(w.size(1));
+    for (int64_t r0 = 0; r0 < rows; r0 += step) {
+        const int64_t nr = std::min(step, rows - r0);
+        const at::Tensor part = w.narrow(0, r0, nr).to(at::kFloat);
+        const at::Tensor scale = nonZero(part.abs().amax(1) / 127.0f);
+        q.scales.narrow(0, r0, nr).copy_(scale);
+        q.data.narrow(0, r0, nr).copy_((part / scale.unsqueeze(1)).round().clamp(-127, 127));
     }
-    q.scales = nonZero(w.abs().amax(1) / 127.0f);
-    q.data = (w / q.scales.unsqueeze(1)).round().clamp(-127, 127).to(at::kChar);
+}
+
+// One chunk of whole blocks: packed codes and the per-block scale (nf4: absmax; int4: absmax/7).
+std::pair<at::Tensor, at::Tensor> quantizeBlocks(const at::Tensor& blocks, QuantMode mode) {
+    const at::Tensor absmax = blocks.abs().amax(1);
+    if (mode == QuantMode::NF4) {
+        const at::Tensor normalized = blocks / nonZero(absmax).unsqueeze(1);
+        const at::Tensor codes = at::bucketize(normalized, nf4Midpoints(blocks.device()), true);
+        return {packNibbles(codes.to(at::kByte).flatten()), absmax};
+    }
+    const at::Tensor scale = nonZero(absmax / 7.0f);
+    const at::Tensor codes = (blocks / scale.unsqueeze(1)).round().clamp(-7, 7) + 8;
+    return {packNibbles(codes.to(at::kByte).flatten()), scale};
 }
 
 void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config) {
-    at::Tensor blocks = toBlocks(weight, q.blockSize);
-    at::Tensor absmax = blocks.abs().amax(1);
-    at::Tensor codes;
-    if (q.mode == QuantMode::NF4) {
-        at::Tensor normalized = blocks / nonZero(absmax).unsqueeze(1);
-        codes = at::bucketize(normalized, nf4Midpoints(weight.device()));
-    } else {
-        at::Tensor scale = nonZero(absmax / 7.0f);
-        codes = (blocks / scale.unsqueeze(1)).round().clamp(-7, 7) + 8;
-        absmax = scale;
+    const int64_t n = q.numel(), block = q.blockSize;
+    const int64_t nBlocks = (n + block - 1) / block;
+    const at::Tensor flat = weight.reshape({-1});
+    const auto options = weight.options().dtype(at::kFloat);
+    q.data = at::empty({nBlocks * block / 2}, options.dtype(at::kByte));
+    at::Tensor scales = at::empty({nBlocks}, options);
+    const int64_t step = chunkOf(block);
+    for (int64_t b0 = 0; b0 < nBlocks; b0 += step) {
+        const int64_t nb = std::min(step, nBlocks - b0);
+        const int64_t e0 = b0 * block, e1 = std::min(n, (b0 + nb) * block);
+        auto [packed, scale] = quantizeBlocks(toBlocks(flat.narrow(0, e0, e1 - e0), block), q.mode);
+        q.data.narrow(0, e0 / 2, nb * block / 2).copy_(packed);
+        scales.narrow(0, b0, nb).copy_(scale);
     }
-    q.data = packNibbles(codes.to(at::kByte).flatten());
     if (config.doubleQuant && q.mode == QuantMode::NF4)
-        doubleQuantize(q, absmax);
+        doubleQuantize(q, scales);
     else
-        q.scales = absmax;
+        q.scales = scales;
+}
+
+void dequantizeBlocked(const QuantizedTensor& q, const at::Tensor& outFlat) {
+    const int64_t n = q.numel(), block = q.blockSize;
+    const int64_t nBlocks = (n + block - 1) / block;
+    const at::Tensor scales = blockScales(q);
+    const at::Tensor book = q.mode == QuantMode::NF4 ? nf4Codebook(q.data.device()) : at::Tensor();
+    const int64_t step = chunkOf(block);
+    for (int64_t b0 = 0; b0 < nBlocks; b0 += step) {
+        const int64_t nb = std::min(step, nBlocks - b0);
+        const int64_t e0 = b0 * block, e1 = std::min(n, (b0 + nb) * block);
+        const at::Tensor codes = unpackNibbles(q.data.narrow(0, e0 / 2, nb * block / 2));
+        const at::Tensor values = q.mode == QuantMode::NF4
+                                      ? book.index_select(0, codes.to(at::kLong))
+                                      : codes.to(at::kFloat) - 8.0f;
+        const at::Tensor scaled = values.view({nb, block}) * scales.narrow(0, b0, nb).unsqueeze(1);
+        outFlat.narrow(0, e0, e1 - e0).copy_(scaled.view({-1}).narrow(0, 0, e1 - e0));
+    }
 }
 
 } // namespace
@@ -194,25 +235,39 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
     return q;
 }
 
-at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype) {
+void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out) {
+    if (out.numel() != q.numel() || !out.is_contiguous() || out.device() != q.data.device())
+        throw Exception(ErrorCode::InvalidArgument,
+                        "dequantizeInto needs a contiguous output with the weight's " +
+                            std::to_string(q.numel()) + " elements on its device",
+                        quantModeName(q.mode), {});
     switch (q.mode) {
     case QuantMode::None:
     case QuantMode::BF16:
-    case QuantMode::FP16: return q.data.to(dtype);
-    case QuantMode::Int8:
-        return (q.data.to(at::kFloat) * q.scales.unsqueeze(1)).view(q.shape).to(dtype);
-    case QuantMode::NF4: {
-        at::Tensor codes = unpackNibbles(q.data).to(at::kLong);
-        at::Tensor values = nf4Codebook(q.data.device()).index_select(0, codes);
-        return fromBlocks(values.view({-1, q.blockSize}) * blockScales(q).unsqueeze(1), q)
-            .to(dtype);
+    case QuantMode::FP16: out.view(q.shape).copy_(q.data); return;
+    case QuantMode::Int8: {
+        const int64_t rows = q.data.size(0);
+        const at::Tensor out2 = out.view({rows, -1});
+        const int64_t step = chunkOf(q.data.size(1));
+        for (int64_t r0 = 0; r0 < rows; r0 += step) {
+            const int64_t nr = std::min(step, rows - r0);
+            out2.narrow(0, r0, nr).copy_(q.data.narrow(0, r0, nr).to(at::kFloat) *
+                                         q.scales.narrow(0, r0, nr).unsqueeze(1));
+        }
+        return;
     }
-    case QuantMode::Int4: {
-        at::Tensor values = unpackNibbles(q.data).to(at::kFloat) - 8.0f;
-        return fromBlocks(values.view({-1, q.blockSize}) * q.scales.unsqueeze(1), q).to(dtype);
-    }
+    case QuantMode::NF4:
+    case QuantMode::Int4: dequantizeBlocked(q, out.view({-1})); return;
     }
     throw Exception(ErrorCode::Internal, "unhandled quantization mode");
+}
+
+at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype) {
+    if (!traits(q.mode).quantized)
+        return q.data.to(dtype); // no copy when already in dtype
+    at::Tensor out = at::empty(q.shape, q.data.options().dtype(dtype));
+    dequantizeInto(q, out);
+    return out;
 }
 
 } // namespace mistudio::quant

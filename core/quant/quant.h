@@ -108,9 +108,17 @@ struct QuantizedTensor {
     QuantizedTensor to(const at::Device& device) const;
 };
 
+/// Weights handled per step by quantize/dequantize (bounds their temporary memory).
+inline constexpr int64_t kChunkWeights = int64_t(1) << 22;
+
+/// Quantizes on the weight's device; any float dtype in, a zero-copy mmap view is fine.
 QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config);
-/// The weight back in `dtype` on the tensor's device.
+/// The weight back in `dtype` on the tensor's device (non-quantized modes: no copy when the
+/// stored dtype is already `dtype`).
 at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype = at::kFloat);
+/// Dequantizes into a preallocated contiguous tensor (any float dtype, the weight's numel, same
+/// device), e.g. a scratch buffer reused across layers.
+void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out);
 
 /// Pack/unpack 4-bit codes (uint8 values 0..15, even count) two per byte, high nibble first.
 at::Tensor packNibbles(const at::Tensor& codes);

@@ -43,6 +43,7 @@ private Q_SLOTS:
     void exactOnTheGrid();
     void randomRoundTripWithinBounds();
     void elementwiseErrorBounds();
+    void chunkedProcessingIsSeamless();
     void fixtureWeightsWithinBounds();
     void quantizedLinearForwardAndBytes();
     void resolveComputeTypeFallbacks();
@@ -193,6 +194,29 @@ void TestQuant::elementwiseErrorBounds() {
              qn.scales.unsqueeze(1) * (gap / 2) * (1 + 1e-5))
                 .all()
                 .item<bool>());
+}
+
+void TestQuant::chunkedProcessingIsSeamless() {
+    // 4.2M weights span two kChunkWeights steps with a padded last block. Quantizing the top and
+    // bottom rows separately (split on a block boundary) must give exactly the same codes/scales.
+    at::manual_seed(8);
+    const at::Tensor w = at::randn({1030, 4100});
+    QVERIFY(w.numel() > kChunkWeights);
+    const int64_t split = 512; // 512 * 4100 is a multiple of 64
+    const at::Tensor top = w.narrow(0, 0, split), bottom = w.narrow(0, split, 1030 - split);
+    for (const QuantConfig& c : {QuantConfig{QuantMode::Int8}, QuantConfig{QuantMode::NF4},
+                                 QuantConfig{QuantMode::Int4, 64}}) {
+        const QuantizedTensor all = quantize(w, c), a = quantize(top, c), b = quantize(bottom, c);
+        QVERIFY2(at::equal(all.data, at::cat({a.data, b.data})), quantModeName(c.mode));
+        QVERIFY2(at::equal(all.scales, at::cat({a.scales, b.scales})), quantModeName(c.mode));
+        const at::Tensor dq = dequantize(all);
+        QVERIFY(at::equal(dq, at::cat({dequantize(a), dequantize(b)})));
+        at::Tensor buffer = at::empty({1030 * 4100}, at::kBFloat16); // reusable scratch
+        dequantizeInto(all, buffer);
+        QVERIFY(at::equal(buffer.view({1030, 4100}), dq.to(at::kBFloat16)));
+    }
+    QVERIFY_THROWS_EXCEPTION(Exception,
+                             dequantizeInto(quantize(w, {QuantMode::Int8}), at::empty({5})));
 }
 
 void TestQuant::fixtureWeightsWithinBounds() {
