@@ -4,10 +4,13 @@
 namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
+int runDownload(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"download", "Download a Hub model (or dataset) into the Hugging Face cache",
+         "download REPO_ID [--revision REV] [--repo-type model|dataset]", runDownload},
     };
     return table;
 }

@@ -191,7 +191,7 @@ std::vector<std::string> listSnapshotFiles(const std::string& snapshotDir) {
     for (auto it = fs::recursive_directory_iterator(snapshotDir, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_regular_file(ec))
-            out.push_back(fs::relative(it->path(), snapshotDir).generic_string());
+            out.push_back(it->path().lexically_relative(snapshotDir).generic_string());
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -135,9 +135,9 @@ class Handler(BaseHTTPRequestHandler):
                     sha = hashlib.sha256(data + b"x").hexdigest()
                 s["lfs"] = {"sha256": sha, "size": len(data), "pointerSize": 134}
             if rel in repo.get("sizes", {}):
-                s["size"] = repo["sizes"][rel]
+                s["size"] = int(repo["sizes"][rel])
                 if "lfs" in s:
-                    s["lfs"]["size"] = repo["sizes"][rel]
+                    s["lfs"]["size"] = int(repo["sizes"][rel])
             siblings.append(s)
         siblings += repo.get("extra_siblings", [])
         body = json.dumps({"id": name, "sha": repo["commit"], "gated": bool(repo.get("gated")),

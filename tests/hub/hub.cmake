@@ -1,0 +1,8 @@
+# Hub client: cache layout and references (no network), downloads against a loopback fake Hub
+# (tests/hub/fake_hub.py, started by the test with /usr/bin/python3), and the CLI end to end.
+mistudio_add_test(NAME test_hub_download
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_download.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_include_directories(test_hub_download PRIVATE ${PROJECT_SOURCE_DIR}/core)
+target_compile_definitions(test_hub_download PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
