@@ -6,3 +6,9 @@ mistudio_add_test(NAME test_hub_download
   LABELS unit)
 target_include_directories(test_hub_download PRIVATE ${PROJECT_SOURCE_DIR}/core)
 target_compile_definitions(test_hub_download PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
+mistudio_add_test(NAME test_hub_cli
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_cli.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_compile_definitions(test_hub_cli PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
+add_dependencies(test_hub_cli mistudio-cli)
