@@ -12,3 +12,8 @@ mistudio_add_test(NAME test_hub_cli
   LABELS unit)
 target_compile_definitions(test_hub_cli PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
 add_dependencies(test_hub_cli mistudio-cli)
+mistudio_add_test(NAME test_hub_cache
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_cache.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_include_directories(test_hub_cache PRIVATE ${PROJECT_SOURCE_DIR}/core)
