@@ -232,7 +232,13 @@ DownloadResult downloadRepo(const RepoId& id, const HubSettings& settings, const
     FileFilter chosen = filter;
     if (!chosen)
         chosen = id.type == RepoType::Dataset ? FileFilter(isDatasetFile) : FileFilter(isModelFile);
-    return Downloader(id, settings, ctx).run(chosen);
+    try {
+        return Downloader(id, settings, ctx).run(chosen);
+    } catch (const fs::filesystem_error& e) {
+        throw Exception(ErrorCode::Io, e.what(), settings.cacheDir,
+                        "Check that the Hugging Face cache folder (HF_HUB_CACHE) is writable and "
+                        "the disk not full");
+    }
 }
 
 std::string resolveModelPath(const std::string& ref, const HubSettings& settings, JobContext* ctx) {

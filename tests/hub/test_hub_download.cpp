@@ -7,6 +7,8 @@
 #include "mistudio/result.h"
 
 #include <QtTest>
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace mistudio;
 using namespace mistudio::test;
@@ -41,6 +43,7 @@ private Q_SLOTS:
     void serverIgnoringRangeRestartsCleanly();
     void pickleOnlyModelIsRefusedBeforeDownloading();
     void notEnoughDiskSpaceIsReportedFirst();
+    void diskFullWhileWritingThenResume();
     void datasetUsesItsOwnUrlsAndNestedLinks();
     void unsafeFileNamesAreRefused();
     void symlinkEscapeIsRefused();
@@ -298,6 +301,42 @@ void TestHubDownload::notEnoughDiskSpaceIsReportedFirst() {
         QVERIFY2(QString(e.what()).contains("HF_HUB_CACHE"), e.what());
     }
     QCOMPARE(m_server.fileRequests().size(), 0);
+}
+
+void TestHubDownload::diskFullWhileWritingThenResume() {
+    // RLIMIT_FSIZE makes writes past 100 KB fail with EFBIG, as a full disk fails with ENOSPC.
+    struct rlimit old {};
+    QVERIFY(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 100000;
+    QVERIFY(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    ErrorCode code = ErrorCode::Ok;
+    QString message;
+    try {
+        hub::downloadRepo(hub::parseRepoId("org/tiny"), settings());
+    } catch (const Exception& e) {
+        code = e.code();
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QCOMPARE(code, ErrorCode::Io);
+    QVERIFY2(message.contains("the disk is full"), qPrintable(message));
+    const QString blob = sha256Of(m_tiny["model.safetensors"]);
+    const QString incomplete = m_cache->path() + "/models--org--tiny/blobs/" + blob + ".incomplete";
+    QVERIFY(QFileInfo(incomplete).size() > 0);
+
+    // With space again, the same call resumes and completes.
+    m_server.clearLog();
+    const auto result = hub::downloadRepo(hub::parseRepoId("org/tiny"), settings());
+    QCOMPARE(readBytes(QString::fromStdString(result.snapshotDir) + "/model.safetensors"),
+             m_tiny["model.safetensors"]);
+    QVERIFY(!QFileInfo::exists(incomplete));
+    bool resumed = false;
+    for (const auto& r : m_server.fileRequests())
+        resumed |= r["path"].toString().startsWith("/cdn/" + blob) && r["range"].isString();
+    QVERIFY(resumed);
 }
 
 void TestHubDownload::datasetUsesItsOwnUrlsAndNestedLinks() {
