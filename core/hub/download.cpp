@@ -166,6 +166,11 @@ DownloadResult Downloader::run(const FileFilter& filter) {
     }
     m_commit = repo.commit;
     const std::vector<RepoFile> selected = select(repo, filter);
+    if (repo.gated && m_settings.token.empty() && !selected.empty())
+        throw Exception(ErrorCode::Unauthorized, m_id.repo + " is gated: its files need a token",
+                        m_id.repo + "@" + m_id.revision,
+                        "accept the license on the model page " + repoPageUrl(m_settings, m_id) +
+                            " and set a token: HF_TOKEN or the studio's settings");
     std::vector<RepoFile> missing;
     for (const auto& f : selected)
         if (!snapshotHasFile(m_repoDir, m_commit, f.path))

@@ -6,12 +6,14 @@ Prints "PORT <n>" on stdout once it listens on 127.0.0.1:<n> (a free port).
 
 DIR/hub.json describes the repos and the faults to inject:
   {"repos": {"model/org/name": {"commit": "<40 hex>", "dir": "/path/of/files",
-                                "gated": false, "extra_siblings": [...], "sizes": {file: n}}},
+                                "gated": false,   # true: 401 GatedRepo for everything;
+                                                  # "manual": listed, files 403 without a token "extra_siblings": [...], "sizes": {file: n}}},
    "cut": {"org/name/file": n},      # the first n GETs of that file stop halfway (Content-Length
                                      # announces the whole file, then the connection is closed)
    "bad_sha256": ["org/name/file"],  # the listing gives a wrong sha256 for that file
    "no_range": ["org/name/file"],    # Range is ignored: 200 with the whole file
    "slow": ["org/name/file"],        # 16 KB every 50 ms
+   "busy": {"org/name/file": n},     # the first n GETs of that file answer 503
    "token": "..."}                   # when set, requests without "Bearer <token>" get 401
 Files ending in .safetensors or .parquet are LFS files: listed with lfs.sha256, and resolve/
 redirects (302) to /cdn/<sha256> like the real Hub. Others are served directly with their git
@@ -30,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 CUTS_DONE = {}
+BUSY_DONE = {}
 
 
 def is_lfs(name):
@@ -113,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
             # The real Hub answers 401 RepoNotFound without a token, 404 with one.
             self.send_error_json(404, "RepoNotFound", "Repository not found")
             return None
-        if repo.get("gated"):
+        if repo.get("gated") is True:
             self.send_error_json(401, "GatedRepo", "Access to this repo is restricted")
             return None
         if rev not in ("main", repo["commit"]):
@@ -140,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
                     s["lfs"]["size"] = int(repo["sizes"][rel])
             siblings.append(s)
         siblings += repo.get("extra_siblings", [])
-        body = json.dumps({"id": name, "sha": repo["commit"], "gated": bool(repo.get("gated")),
+        body = json.dumps({"id": name, "sha": repo["commit"], "gated": repo.get("gated", False),
                            "siblings": siblings}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -152,11 +155,19 @@ class Handler(BaseHTTPRequestHandler):
         repo = self.find_repo(cfg, kind, name, rev)
         if repo is None:
             return
+        if repo.get("gated") == "manual" and not self.headers.get("Authorization"):
+            return self.send_error_json(403, "GatedRepo", "Access to this repo is restricted")
         full = self.hub.files(repo).get(rel)
         if full is None:
             return self.send_error_json(404, "EntryNotFound", "Entry not found")
         data = open(full, "rb").read()
         key = name + "/" + rel
+        with LOCK:
+            busy = BUSY_DONE.get(key, 0) < cfg.get("busy", {}).get(key, 0)
+            if busy:
+                BUSY_DONE[key] = BUSY_DONE.get(key, 0) + 1
+        if busy:
+            return self.send_error_json(503, None, "Service Unavailable")
         if is_lfs(rel):
             self.send_response(302)
             self.send_header("Location", "/cdn/" + hashlib.sha256(data).hexdigest() + "?key=" +

@@ -38,6 +38,8 @@ private Q_SLOTS:
     void offlineModeUsesTheCacheOnly();
     void networkDownFallsBackToCacheOrHints();
     void gatedRepoSaysAcceptLicenseAndToken();
+    void manuallyGatedRepoNeedsAToken();
+    void busyServerIsRetried();
     void missingRepoAndRevisionAreNotFound();
     void checksumMismatchDeletesTheFile();
     void serverIgnoringRangeRestartsCleanly();
@@ -95,9 +97,14 @@ void TestHubDownload::initTestCase() {
     huge["sizes"] = QJsonObject{{"model.safetensors", 1e17}};
     repos["model/org/huge"] = huge;
     repos["dataset/org/ds"] = repo("ds", '8');
+    QJsonObject manual = repo("tiny", 'b');
+    manual["gated"] = "manual";
+    repos["model/org/manual"] = manual;
+    repos["model/org/busy"] = repo("tiny", 'c');
     m_config["repos"] = repos;
     m_config["cut"] =
         QJsonObject{{"org/tiny/model.safetensors", 1}, {"org/norange/model.safetensors", 1}};
+    m_config["busy"] = QJsonObject{{"org/busy/model.safetensors", 2}};
     m_config["bad_sha256"] = QJsonArray{"org/bad/model.safetensors"};
     m_config["no_range"] = QJsonArray{"org/norange/model.safetensors"};
     m_config["slow"] = QJsonArray{"org/slow/model.safetensors"};
@@ -233,6 +240,35 @@ void TestHubDownload::gatedRepoSaysAcceptLicenseAndToken() {
         QVERIFY2(msg.contains("HF_TOKEN"), e.what());
     }
     QVERIFY(!QFileInfo::exists(m_cache->path() + "/models--org--gated/snapshots"));
+}
+
+void TestHubDownload::manuallyGatedRepoNeedsAToken() {
+    // Listed publicly (gated: "manual"), files refused without a token: fail before any file.
+    try {
+        hub::downloadRepo(hub::parseRepoId("org/manual"), settings());
+        QFAIL("expected Unauthorized");
+    } catch (const Exception& e) {
+        QCOMPARE(e.code(), ErrorCode::Unauthorized);
+        QVERIFY2(QString(e.what()).contains("accept the license on the model page"), e.what());
+    }
+    QCOMPARE(m_server.fileRequests().size(), 0);
+    auto s = settings();
+    s.token = "hf_anyToken";
+    const auto result = hub::downloadRepo(hub::parseRepoId("org/manual"), s);
+    QCOMPARE(readBytes(QString::fromStdString(result.snapshotDir) + "/config.json"),
+             m_tiny["config.json"]);
+}
+
+void TestHubDownload::busyServerIsRetried() {
+    // Two 503 answers for model.safetensors, then the file: the client waits and retries.
+    const auto result = hub::downloadRepo(hub::parseRepoId("org/busy"), settings());
+    QCOMPARE(readBytes(QString::fromStdString(result.snapshotDir) + "/model.safetensors"),
+             m_tiny["model.safetensors"]);
+    int resolves = 0;
+    for (const auto& r : m_server.fileRequests())
+        resolves +=
+            r["path"].toString().endsWith("/resolve/" + commitOf('c') + "/model.safetensors");
+    QCOMPARE(resolves, 3);
 }
 
 void TestHubDownload::missingRepoAndRevisionAreNotFound() {
