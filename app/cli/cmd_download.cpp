@@ -7,8 +7,11 @@
 #include "mistudio/result.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace mistudio::cli {
@@ -70,6 +73,18 @@ hub::RepoId parseArguments(ArgParser& args) {
 int runDownload(ArgParser& args) {
     const hub::RepoId id = parseArguments(args);
     const hub::HubSettings settings = hub::HubSettings::fromEnvironment();
+    // Ctrl-C cancels the job cleanly (the partial file is kept and the next run resumes it).
+    // SIGINT is blocked before the engine's threads exist, so they inherit the mask and only the
+    // sigtimedwait() below ever takes it.
+    sigset_t interrupt, previousMask;
+    sigemptyset(&interrupt);
+    sigaddset(&interrupt, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &interrupt, &previousMask);
+    struct MaskRestore {
+        sigset_t mask;
+        ~MaskRestore() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+    } restore{previousMask};
+
     Engine engine;
     ProgressPrinter printer;
     JobOptions options;
@@ -79,9 +94,14 @@ int runDownload(ArgParser& args) {
     hub::DownloadResult result;
     JobHandle job = engine.submit(
         [&](JobContext& ctx) { result = hub::downloadRepo(id, settings, {}, &ctx); }, options);
-    const FinishedEvent finished = job.wait();
-    if (!finished.ok)
-        throw Exception(finished.error.code, finished.error.message);
+    std::optional<FinishedEvent> done;
+    while (!(done = job.waitFor(std::chrono::milliseconds(0)))) {
+        const timespec tick{0, 100 * 1000 * 1000};
+        if (sigtimedwait(&interrupt, nullptr, &tick) == SIGINT)
+            job.cancel();
+    }
+    if (!done->ok)
+        throw Exception(done->error.code, done->error.message);
     std::cout << result.snapshotDir << "\n";
     return 0;
 }

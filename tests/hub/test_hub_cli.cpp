@@ -7,6 +7,7 @@
 #include <QDirIterator>
 #include <QProcessEnvironment>
 #include <QtTest>
+#include <csignal>
 
 using namespace mistudio::test;
 
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void offlineModeAndMissingCache();
     void errorsHaveExitCodesAndWords();
     void datasetRepoType();
+    void ctrlCCancelsAndKeepsThePartialFile();
 
 private:
     CliRun run(const QStringList& args, const QMap<QString, QString>& env = {});
@@ -51,12 +53,16 @@ void TestHubCli::initTestCase() {
     writeBytes(tiny + "/config.json", "{\"model_type\": \"gpt2\"}");
     writeBytes(tiny + "/model.safetensors", patternBytes(250000, 7));
     writeBytes(tiny + "/pytorch_model.bin", patternBytes(3000, 8));
+    writeBytes(m_server.root() + "/repos/slow/model.safetensors", patternBytes(3000000, 10));
     const QString ds = m_server.root() + "/repos/ds";
     writeBytes(ds + "/train.parquet", patternBytes(5000, 9));
     QJsonObject repos;
     repos["model/org/tiny"] = QJsonObject{{"commit", kCommit}, {"dir", tiny}};
     repos["dataset/org/ds"] = QJsonObject{{"commit", kDatasetCommit}, {"dir", ds}};
-    m_server.writeConfig(QJsonObject{{"repos", repos}, {"token", kToken}});
+    repos["model/org/slow"] =
+        QJsonObject{{"commit", QString(40, QChar('c'))}, {"dir", m_server.root() + "/repos/slow"}};
+    m_server.writeConfig(QJsonObject{
+        {"repos", repos}, {"token", kToken}, {"slow", QJsonArray{"org/slow/model.safetensors"}}});
     QVERIFY2(m_server.start(), "the fake Hub (python3 tests/hub/fake_hub.py) did not start");
 }
 
@@ -164,6 +170,38 @@ void TestHubCli::datasetRepoType() {
     const QString snap = m_work.path() + "/cache/datasets--org--ds/snapshots/" + kDatasetCommit;
     QCOMPARE(r.out, snap + "\n");
     QCOMPARE(readBytes(snap + "/train.parquet"), patternBytes(5000, 9));
+}
+
+void TestHubCli::ctrlCCancelsAndKeepsThePartialFile() {
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    e.remove("HF_HUB_OFFLINE");
+    e.insert("HF_ENDPOINT", m_server.endpoint());
+    e.insert("HF_HUB_CACHE", m_work.path() + "/cache");
+    e.insert("HOME", m_work.path() + "/home");
+    e.insert("MISTUDIO_DATA_DIR", m_work.path() + "/data");
+    e.insert("HF_TOKEN", kToken);
+    QProcess p;
+    p.setProcessEnvironment(e);
+    p.start(cliPath(), {"download", "org/slow"});
+    QVERIFY(p.waitForStarted(10000));
+    p.setReadChannel(QProcess::StandardError); // progress lines come on stderr
+    QByteArray err;
+    for (int i = 0; i < 300 && err.count("download: ") < 3; ++i)
+        if (p.waitForReadyRead(100))
+            err += p.readAllStandardError();
+    QVERIFY2(err.count("download: ") >= 3, err.constData()); // bytes are flowing
+    ::kill(pid_t(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(30000));
+    err += p.readAllStandardError();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit, err.constData());
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY2(err.contains("cancelled"), err.constData());
+    QVERIFY(p.readAllStandardOutput().isEmpty());
+    const QString blob = sha256Of(patternBytes(3000000, 10));
+    const QString incomplete =
+        m_work.path() + "/cache/models--org--slow/blobs/" + blob + ".incomplete";
+    QVERIFY(QFileInfo(incomplete).size() > 0);
+    QVERIFY(QFileInfo(incomplete).size() < 3000000);
 }
 
 QTEST_GUILESS_MAIN(TestHubCli)
