@@ -198,7 +198,8 @@ std::vector<std::string> listSnapshotFiles(const std::string& snapshotDir) {
 }
 
 std::optional<std::string> cachedSnapshot(const RepoId& id, const std::string& cacheDir) {
-    const std::string dir = repoDir(cacheDir, id);
+    checkRevision(id.revision);
+    const std::string dir = repoDir(cacheDir.empty() ? defaultCacheDir() : cacheDir, id);
     std::optional<std::string> commit = readRef(dir, id.revision);
     if (!commit && id.revision.size() == 40 && isHexDigest(id.revision))
         commit = id.revision;

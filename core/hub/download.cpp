@@ -51,10 +51,22 @@ void info(JobContext* ctx, const std::string& text) {
         spdlog::info("{}", text);
 }
 
+// Settings built field by field (the GUI) may leave the cache folder or endpoint empty.
+HubSettings withDefaults(HubSettings s) {
+    if (s.cacheDir.empty())
+        s.cacheDir = defaultCacheDir();
+    if (s.endpoint.empty())
+        s.endpoint = "https://huggingface.co";
+    while (s.endpoint.size() > 1 && s.endpoint.back() == '/')
+        s.endpoint.pop_back();
+    return s;
+}
+
 class Downloader {
 public:
     Downloader(const RepoId& id, const HubSettings& settings, JobContext* ctx)
-        : m_id(id), m_settings(settings), m_ctx(ctx), m_repoDir(repoDir(settings.cacheDir, id)) {}
+        : m_id(id), m_settings(withDefaults(settings)), m_ctx(ctx),
+          m_repoDir(repoDir(m_settings.cacheDir, id)) {}
 
     DownloadResult run(const FileFilter& filter);
 
@@ -66,7 +78,7 @@ private:
     void report(int64_t done, bool force = false);
 
     RepoId m_id;
-    const HubSettings& m_settings;
+    const HubSettings m_settings;
     JobContext* m_ctx;
     std::string m_repoDir;
     std::string m_commit;

@@ -251,6 +251,13 @@ void TestHubCache::findsACacheWrittenByHuggingFaceHub() {
     QCOMPARE(result.commit, commit.toStdString());
     QVERIFY(!hub::cachedSnapshot(hub::parseRepoId("org/pythonmade@v2"), s.cacheDir));
     QCOMPARE(errorOf([&] { hub::resolveModelPath("org/pythonmade@v2", s); }), ErrorCode::NotFound);
+    { // Settings built field by field (cache folder left empty) use the default cache.
+        EnvGuard env;
+        env.set("HF_HUB_CACHE", cache.path().toUtf8());
+        hub::HubSettings bare;
+        bare.offline = true;
+        QCOMPARE(hub::resolveModelPath("org/pythonmade", bare), snap);
+    }
     QVERIFY(hub::snapshotHasFile(repo.toStdString(), commit.toStdString(), "config.json"));
     QVERIFY(!hub::snapshotHasFile(repo.toStdString(), commit.toStdString(), "tokenizer.json"));
 }

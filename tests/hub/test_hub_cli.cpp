@@ -69,7 +69,7 @@ void TestHubCli::initTestCase() {
 CliRun TestHubCli::run(const QStringList& args, const QMap<QString, QString>& env) {
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
     for (const char* name : {"HF_TOKEN", "HF_HOME", "HF_HUB_OFFLINE", "HUGGING_FACE_HUB_TOKEN",
-                             "HF_TOKEN_PATH", "http_proxy", "HTTP_PROXY", "all_proxy"})
+                             "HF_TOKEN_PATH", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"})
         e.remove(name);
     e.insert("HF_ENDPOINT", m_server.endpoint());
     e.insert("HF_HUB_CACHE", m_work.path() + "/cache");
@@ -174,7 +174,9 @@ void TestHubCli::datasetRepoType() {
 
 void TestHubCli::ctrlCCancelsAndKeepsThePartialFile() {
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-    e.remove("HF_HUB_OFFLINE");
+    for (const char* name :
+         {"HF_HUB_OFFLINE", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"})
+        e.remove(name);
     e.insert("HF_ENDPOINT", m_server.endpoint());
     e.insert("HF_HUB_CACHE", m_work.path() + "/cache");
     e.insert("HOME", m_work.path() + "/home");
