@@ -137,10 +137,11 @@ std::vector<RepoFile> Downloader::select(const RepoInfo& info, const FileFilter&
 
 void Downloader::checkDiskSpace(const std::vector<RepoFile>& files) const {
     int64_t needed = m_settings.reserveBytes;
-    for (const auto& f : files)
-        if (f.size > 0)
-            needed += f.size -
-                      fileSizeOr(fs::path(m_repoDir) / "blobs" / (f.blobName() + ".incomplete"), 0);
+    for (const auto& f : files) {
+        const fs::path blob = fs::path(m_repoDir) / "blobs" / f.blobName();
+        if (f.size > 0 && fileSizeOr(blob, -1) != f.size) // a blob another revision shares is free
+            needed += f.size - fileSizeOr(blob.string() + ".incomplete", 0);
+    }
     struct statvfs st {};
     if (::statvfs(m_repoDir.c_str(), &st) != 0)
         return; // cannot tell: the write itself reports a full disk
