@@ -133,7 +133,13 @@ FeatureList Project::queryFeatures(int64_t runId, const FeatureQuery& q) const {
         const size_t begin = size_t(std::min<int64_t>(q.offset, out.total));
         const size_t end =
             size_t(std::min<int64_t>(out.total, q.offset + std::min<int64_t>(q.limit, out.total)));
-        std::partial_sort(hits.begin(), hits.begin() + long(end), hits.end(), comparator(q));
+        // Select the page's rows in O(n), then sort only them.
+        const auto cmp = comparator(q);
+        if (begin > 0)
+            std::nth_element(hits.begin(), hits.begin() + long(begin), hits.end(), cmp);
+        if (end < hits.size())
+            std::nth_element(hits.begin() + long(begin), hits.begin() + long(end), hits.end(), cmp);
+        std::sort(hits.begin() + long(begin), hits.begin() + long(end), cmp);
         for (size_t i = begin; i < end; ++i)
             out.rows.push_back(hits[i]->stats);
         return out;

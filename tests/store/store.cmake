@@ -11,3 +11,8 @@ mistudio_add_test(NAME test_store_crash
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_crash.cpp
   LIBS mistudio_core SQLite::SQLite3
   LABELS slow)
+mistudio_add_test(NAME test_store_cli
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_cli.cpp
+  LIBS mistudio_core
+  LABELS unit)
+add_dependencies(test_store_cli mistudio-cli)

@@ -113,6 +113,8 @@ std::vector<FeatureQuery> queries() {
         out.push_back(q);
     };
     add([](FeatureQuery& q) { q.requireFlags = FeatureDead; });
+    add([](FeatureQuery& q) { q.offset = 10000; }); // past the end: total, no rows
+    add([](FeatureQuery& q) { q.offset = 590, q.limit = 0; });
     add([](FeatureQuery& q) { q.requireFlags = FeatureDense | FeatureUltraRare; });
     add([](FeatureQuery& q) { q.excludeFlags = FeatureDead | FeatureDense; });
     add([](FeatureQuery& q) { q.text = "cat"; }); // label "Cat facts", "cats…", notes "CAT"
