@@ -3,6 +3,10 @@ mistudio_add_test(NAME test_store
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store.cpp
   LIBS mistudio_core SQLite::SQLite3
   LABELS unit)
+mistudio_add_test(NAME test_store_files
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_files.cpp
+  LIBS mistudio_core SQLite::SQLite3
+  LABELS unit)
 mistudio_add_test(NAME test_store_queries
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_queries.cpp
   LIBS mistudio_core
