@@ -3,6 +3,7 @@ mistudio_add_test(NAME test_store
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store.cpp
   LIBS mistudio_core SQLite::SQLite3
   LABELS unit)
+target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/core)
 mistudio_add_test(NAME test_store_files
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_files.cpp
   LIBS mistudio_core SQLite::SQLite3

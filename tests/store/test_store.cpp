@@ -2,6 +2,7 @@
 // metrics, annotations that survive a re-analysis, and all-or-nothing batches.
 #include "mistudio/project.h"
 #include "mistudio/result.h"
+#include "store/database.h"
 #include "store_test_data.h"
 
 #include <QTemporaryDir>
@@ -78,6 +79,7 @@ class TestStore : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void init() { QVERIFY(m_dir.isValid()); }
+    void wrappersBindStepAndRollBack();
     void roundTripInMemory();
     void roundTripOnFileSurvivesReopen();
     void runStatusTransitions();
@@ -125,6 +127,47 @@ static void roundTrip(Project& p) {
     for (const auto& r : records)
         compareRecord(p.featurePage(runId, r.stats.index), r);
     QVERIFY(errorOf([&] { p.featurePage(runId, 30); }).contains("no feature 30"));
+}
+
+void TestStore::wrappersBindStepAndRollBack() {
+    using namespace mistudio::store;
+    Database db(":memory:", Database::Mode::ReadWriteCreate);
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)");
+    {
+        Transaction tx(db);
+        Statement ins = db.prepare("INSERT INTO t(name, score, data) VALUES(:name, ?2, ?3)");
+        const std::vector<float> blob = {1.5f, -2.f};
+        const auto bytes = asBlob(blob);
+        ins.bind(":name", std::string("a")).bind(2, 0.5).bindBlob(3, bytes.data(), bytes.size());
+        ins.run();
+        ins.bind(":name", "b").bindNull(2).bindBlob(3, nullptr, 0); // empty blob, not NULL
+        ins.run();
+        tx.commit();
+    }
+    {
+        Transaction tx(db); // destroyed without commit: rolled back
+        db.exec("DELETE FROM t");
+    }
+    QCOMPARE(db.queryInt("SELECT count(*) FROM t"), int64_t(2));
+    Statement sel = db.prepare("SELECT name, score, data, typeof(data) FROM t ORDER BY id");
+    QVERIFY(sel.step());
+    QCOMPARE(sel.getText(0), std::string("a"));
+    QCOMPARE(sel.getDouble(1), 0.5);
+    QCOMPARE(fromBlob<float>(sel.getBlob(2), "test"), (std::vector<float>{1.5f, -2.f}));
+    QVERIFY(sel.step());
+    QVERIFY(sel.isNull(1));
+    QCOMPARE(sel.getText(3), std::string("blob"));
+    QVERIFY(fromBlob<float>(sel.getBlob(2), "test").empty());
+    QVERIFY(!sel.step());
+    sel.reset();
+    QVERIFY(sel.step()); // reset re-runs the statement
+    QVERIFY(errorOf([&] { db.prepare("SELEKT 1"); }).contains("SELEKT"));
+    QVERIFY(errorOf([&] { sel.indexOf(":missing"); }).contains(":missing"));
+    QVERIFY(errorOf([&] {
+                fromBlob<float>(std::string_view("abc"), "test");
+            }).contains("not a multiple of 4"));
+    Database moved = std::move(db);
+    QCOMPARE(moved.queryInt("SELECT count(*) FROM t"), int64_t(2));
 }
 
 void TestStore::roundTripInMemory() {
