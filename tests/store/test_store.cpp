@@ -233,6 +233,10 @@ void TestStore::metricsAndEvals() {
     QCOMPARE(loss[1].step, int64_t(2));
     QCOMPARE(loss[1].value, 1.0 / 3);
     QCOMPARE(int(p.metrics(run).size()), 101);
+    const auto fresh = p.metrics(run, "loss", 96); // a live plot that has steps up to 96
+    QCOMPARE(int(fresh.size()), 2);
+    QCOMPARE(fresh[0].step, int64_t(98));
+    QCOMPARE(fresh[1].step, int64_t(200));
     p.writeEvals(run, {{"fvu", 0.12}, {"l0", 31.5}});
     p.writeEvals(run, {{"fvu", 0.11}});
     const auto ev = p.evals(run);
