@@ -128,6 +128,7 @@ std::vector<FeatureQuery> queries() {
     add([](FeatureQuery& q) { q.firesOnToken = "the"; }); // " the" and "THE"
     add([](FeatureQuery& q) { q.firesOnToken = "\n"; });
     add([](FeatureQuery& q) { q.firesOnToken = "nothing-like-it"; });
+    add([](FeatureQuery& q) { q.firesOnTokenId = 1, q.firesOnToken = "the"; }); // both
     add([](FeatureQuery& q) {
         q.firesOnToken = " Cat", q.minDensity = 0.02, q.excludeFlags = FeatureDead;
         q.text = "a", q.sort = FeatureSort::Label, q.offset = 2, q.limit = 5;
