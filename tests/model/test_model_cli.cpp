@@ -17,6 +17,7 @@ private Q_SLOTS:
     void inspect();
     void forwardReproducesGolden();
     void generateGreedyIds();
+    void generateGreedyText();
     void quantAndBadModelErrors();
     void makeSyntheticThenForward();
 };
@@ -116,6 +117,25 @@ void TestModelCli::generateGreedyIds() {
     QVERIFY2(r.code == 0, r.err.constData());
     const auto j = nlohmann::json::parse(r.out.toStdString());
     QCOMPARE(j["new_ids"], g["new_ids"]);
+}
+
+void TestModelCli::generateGreedyText() {
+#if !__has_include("mistudio/tokenizer.h")
+    QSKIP("this build has no tokenizer (core/tokenizer not merged): --prompt is unavailable");
+#endif
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k/golden.json");
+    std::ifstream in(model("aidreams260k").toStdString() + "/golden.json");
+    const auto g = nlohmann::json::parse(in)["greedy"];
+    const Run r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model("aidreams260k"),
+                       QStringLiteral("--prompt"),
+                       QString::fromStdString(g["prompt"].get<std::string>()),
+                       QStringLiteral("--max-new-tokens"), QStringLiteral("40"),
+                       QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["prompt_ids"], g["prompt_ids"]);
+    QCOMPARE(j["new_ids"], g["new_ids"]);
+    QCOMPARE(j["text"].get<std::string>(), g["text"].get<std::string>());
 }
 
 void TestModelCli::quantAndBadModelErrors() {
