@@ -4,10 +4,17 @@
 namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
+int runTokenize(ArgParser& args);
+int runBench(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
+         "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
+         runTokenize},
+        {"bench", "Benchmarks: bench tokenize ...", "bench tokenize --tokenizer PATH --input FILE",
+         runBench},
     };
     return table;
 }

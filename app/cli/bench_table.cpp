@@ -1,0 +1,16 @@
+// The benchmarks `mistudio-cli bench` dispatches to; add one line per benchmark.
+#include "bench.h"
+
+namespace mistudio::cli {
+
+int runBenchTokenize(ArgParser& args);
+
+const std::vector<Command>& benchCommands() {
+    static const std::vector<Command> table = {
+        {"tokenize", "Tokenizer throughput in MB/s, single-threaded and on all threads",
+         "bench tokenize --tokenizer PATH --input FILE [--threads N]", runBenchTokenize},
+    };
+    return table;
+}
+
+} // namespace mistudio::cli
