@@ -1,16 +1,11 @@
 #pragma once
-// `mistudio-cli bench WHAT ...`: benchmarks, one per table line in bench_table.cpp. Each prints a
-// readable table and, as its last line, one JSON object with the figure names.
+// `mistudio-cli bench SUBCOMMAND`: benchmarks, one line each in bench_table.cpp. Each prints a
+// readable table and, as its last line, one JSON object with its figures.
+
 #include "cli.h"
 
 namespace mistudio::cli {
 
-struct BenchCommand {
-    const char* name;
-    const char* summary;
-    int (*run)(ArgParser& args);
-};
-
-const std::vector<BenchCommand>& benchCommands();
+const std::vector<Command>& benchCommands();
 
 } // namespace mistudio::cli

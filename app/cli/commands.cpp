@@ -4,6 +4,7 @@
 namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
+int runTokenize(ArgParser& args);
 int runInspect(ArgParser& args);
 int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
@@ -13,6 +14,9 @@ int runBench(ArgParser& args);
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
+         "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
+         runTokenize},
         {"inspect", "Describe a local model folder as JSON (dims, params, hook points)",
          "inspect MODEL", runInspect},
         {"forward", "Run a model on token ids; write hidden states and logits (safetensors)",
@@ -26,9 +30,9 @@ const std::vector<Command>& commands() {
         {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
          "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
          runMakeSynthetic},
-        {"bench", "Benchmarks: bench forward --model MODEL --batch B --seq T [--up-to HOOK]",
-         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] [--seconds S] "
-         "[--device cpu|cuda]",
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ...",
+         "bench tokenize --tokenizer PATH --input FILE | "
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK]",
          runBench},
     };
     return table;
