@@ -91,14 +91,12 @@ struct BlockContext {
     at::Tensor slidingBias;
 };
 
-/// One decoder block. Returns an undefined tensor when the deepest hook fired inside it.
+/// One decoder block after its hook_resid_pre. Returns an undefined tensor when the deepest
+/// hook fired inside it.
 at::Tensor runBlock(const ModelConfig& c, const LayerWeights& w, int64_t L, at::Tensor x,
                     HookRunner& hooks, const BlockContext& ctx) {
     const at::Tensor& bias = c.layerIsSliding(L) ? ctx.slidingBias : ctx.globalBias;
     auto hook = [&](HookKind kind, at::Tensor t) { return hooks.at({kind, L}, std::move(t)); };
-    x = hook(HookKind::ResidPre, x);
-    if (hooks.done())
-        return {};
     const at::Tensor h1 = applyNorm(x, w.ln1, c.norm, c.normEps);
     at::Tensor a = attention(h1, w, c, ctx.rotary, bias);
     if (c.sandwichNorms)
@@ -200,7 +198,11 @@ ForwardResult Transformer::forward(const at::Tensor& inputIds, const ForwardRequ
     if (c.slidingWindow > 0)
         ctx.slidingBias = attentionBias(mask, T, c.slidingWindow, m_dtype, m_device);
 
-    for (int64_t L = 0; L < needed; ++L) {
+    for (int64_t L = 0; L < c.nLayers; ++L) {
+        // hook_resid_pre of block L needs only blocks 0..L-1 (loaded: `needed` >= L).
+        x = hooks.at({HookKind::ResidPre, L}, x);
+        if (hooks.done() || L >= needed)
+            return out;
         if (req.hiddenStates)
             out.hiddenStates.push_back(x);
         x = runBlock(c, m_layers[L], L, x, hooks, ctx);

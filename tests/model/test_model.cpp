@@ -167,15 +167,18 @@ void TestModel::replaceAndAblate() {
     QVERIFY(at::equal(model->forward(ids, same).logits, base.logits));
 
     int calls = 0;
+    std::string seen;
     ForwardRequest zero;
-    zero.edit["blocks.1.hook_mlp_out"] = [&](const std::string& name, const at::Tensor& x) {
+    zero.edit["blocks.1.hook_mlp_out"] = [&](const std::string& name,
+                                             const at::Tensor& x) -> at::Tensor {
         ++calls;
-        QCOMPARE(QString::fromStdString(name), QStringLiteral("blocks.1.hook_mlp_out"));
+        seen = name;
         return at::zeros_like(x);
     };
     zero.capture = {"blocks.1.hook_mlp_out", "blocks.1.hook_resid_mid", hook};
     const ForwardResult ablated = model->forward(ids, zero);
     QCOMPARE(calls, 1);
+    QCOMPARE(QString::fromStdString(seen), QStringLiteral("blocks.1.hook_mlp_out"));
     QVERIFY(ablated.activations.at("blocks.1.hook_mlp_out").abs().max().item<double>() == 0);
     QVERIFY(
         at::equal(ablated.activations.at(hook), ablated.activations.at("blocks.1.hook_resid_mid")));

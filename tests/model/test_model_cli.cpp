@@ -126,11 +126,10 @@ void TestModelCli::generateGreedyText() {
     MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k/golden.json");
     std::ifstream in(model("aidreams260k").toStdString() + "/golden.json");
     const auto g = nlohmann::json::parse(in)["greedy"];
-    const Run r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model("aidreams260k"),
-                       QStringLiteral("--prompt"),
-                       QString::fromStdString(g["prompt"].get<std::string>()),
-                       QStringLiteral("--max-new-tokens"), QStringLiteral("40"),
-                       QStringLiteral("--json")});
+    const Run r =
+        cli({QStringLiteral("generate"), QStringLiteral("--model"), model("aidreams260k"),
+             QStringLiteral("--prompt"), QString::fromStdString(g["prompt"].get<std::string>()),
+             QStringLiteral("--max-new-tokens"), QStringLiteral("40"), QStringLiteral("--json")});
     QVERIFY2(r.code == 0, r.err.constData());
     const auto j = nlohmann::json::parse(r.out.toStdString());
     QCOMPARE(j["prompt_ids"], g["prompt_ids"]);
