@@ -62,7 +62,7 @@ bool ArgParser::flag(const std::string& name) {
 }
 
 std::optional<std::string> ArgParser::subcommand() {
-    if (m_args.empty() || m_used[0] || m_args[0].rfind("-", 0) == 0)
+    if (m_args.empty() || m_used[0] || m_args[0].empty() || m_args[0][0] == '-')
         return std::nullopt;
     m_used[0] = true;
     return m_args[0];

@@ -1,26 +1,26 @@
-// `mistudio-cli bench NAME`: one entry per benchmark. Each prints a readable table and, as the
-// last line, one JSON object with its figures.
-#include "cli.h"
+// `mistudio-cli bench SUBCOMMAND ...`: dispatches on the first argument through bench_table.cpp.
+#include "bench.h"
+
+#include <iostream>
 
 namespace mistudio::cli {
 
-int runBenchStore(ArgParser& args);
-
 int runBench(ArgParser& args) {
-    struct Bench {
-        const char* name;
-        int (*run)(ArgParser&);
-    };
-    static const Bench benches[] = {
-        {"store", runBenchStore},
-    };
-    const auto name = args.subcommand();
-    if (!name)
-        throw UsageError("bench needs a benchmark name: store");
-    for (const auto& b : benches)
-        if (*name == b.name)
-            return b.run(args);
-    throw UsageError("unknown benchmark '" + *name + "'; available: store");
+    const auto sub = args.subcommand();
+    std::string names;
+    for (const auto& c : benchCommands())
+        names += std::string(names.empty() ? "" : ", ") + c.name;
+    if (!sub)
+        throw UsageError("bench needs a benchmark name: " + names);
+    for (const auto& c : benchCommands())
+        if (*sub == c.name) {
+            try {
+                return c.run(args);
+            } catch (const UsageError& e) {
+                throw UsageError(std::string(e.what()) + "\n  usage: mistudio-cli " + c.usage);
+            }
+        }
+    throw UsageError("unknown benchmark '" + *sub + "'; available: " + names);
 }
 
 } // namespace mistudio::cli

@@ -7,6 +7,11 @@ int runEnv(ArgParser& args);
 int runRuns(ArgParser& args);
 int runFeatures(ArgParser& args);
 int runFeature(ArgParser& args);
+int runTokenize(ArgParser& args);
+int runInspect(ArgParser& args);
+int runForward(ArgParser& args);
+int runGenerate(ArgParser& args);
+int runMakeSynthetic(ArgParser& args);
 int runBench(ArgParser& args);
 
 const std::vector<Command>& commands() {
@@ -20,8 +25,27 @@ const std::vector<Command>& commands() {
          runFeatures},
         {"feature", "Show one feature's page (examples, logit effects, histogram, neighbors)",
          "feature --project P --run RUN --index I [--json]", runFeature},
-        {"bench", "Benchmarks; each prints a table and, last, one JSON line",
-         "bench store [--features N] [--examples N] [--window N] [--keep PATH]", runBench},
+        {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
+         "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
+         runTokenize},
+        {"inspect", "Describe a local model folder as JSON (dims, params, hook points)",
+         "inspect MODEL", runInspect},
+        {"forward", "Run a model on token ids; write hidden states and logits (safetensors)",
+         "forward --model MODEL --input-ids FILE.safetensors --out OUT.safetensors "
+         "[--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quant none|int8|nf4|int4]",
+         runForward},
+        {"generate", "Greedy continuation of a prompt",
+         "generate --model MODEL (--prompt TEXT | --prompt-ids 1,2,3) [--max-new-tokens N] "
+         "[--device cpu|cuda] [--json]",
+         runGenerate},
+        {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
+         "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
+         runMakeSynthetic},
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench store ...",
+         "bench tokenize --tokenizer PATH --input FILE | "
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
+         "bench store [--features N] [--examples N] [--window N] [--keep PATH]",
+         runBench},
     };
     return table;
 }
