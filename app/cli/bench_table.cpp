@@ -6,6 +6,7 @@ namespace mistudio::cli {
 int runBenchTokenize(ArgParser& args);
 int runBenchForward(ArgParser& args);
 int runBenchStore(ArgParser& args);
+int runBenchSae(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
@@ -17,6 +18,8 @@ const std::vector<Command>& benchCommands() {
          runBenchForward},
         {"store", "Feature list and page query times on a generated store",
          "bench store [--features N] [--examples N] [--window N] [--keep PATH]", runBenchStore},
+        {"sae", "TopK SAE training step vs. plain PyTorch",
+         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]", runBenchSae},
     };
     return table;
 }

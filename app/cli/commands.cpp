@@ -12,11 +12,14 @@ int runInspect(ArgParser& args);
 int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
+int runTrain(ArgParser& args);
 int runBench(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"train", "Train sparse autoencoders on activations (RUN.json)",
+         "train --config RUN.json [--resume]", runTrain},
         {"runs", "List a project's runs (oldest first)", "runs --project P [--json]", runRuns},
         {"features", "List a run's features, sorted and filtered",
          "features --project P --run RUN [--sort density|max|mean|index|label] [--order asc|desc] "
@@ -41,10 +44,11 @@ const std::vector<Command>& commands() {
         {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
          "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
          runMakeSynthetic},
-        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench store ...",
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench store ... | bench sae ...",
          "bench tokenize --tokenizer PATH --input FILE | "
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
-         "bench store [--features N] [--examples N] [--window N] [--keep PATH]",
+         "bench store [--features N] [--examples N] [--window N] [--keep PATH] | "
+         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]",
          runBench},
     };
     return table;
