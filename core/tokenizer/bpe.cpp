@@ -124,8 +124,9 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
     if (!unk.empty()) {
         auto it = m_vocab.find(unk);
         if (it == m_vocab.end())
-            throw Exception(ErrorCode::InvalidFormat, "unk_token '" + unk + "' is not in the vocabulary",
-                            where, "add it to model.vocab or set unk_token to null");
+            throw Exception(ErrorCode::InvalidFormat,
+                            "unk_token '" + unk + "' is not in the vocabulary", where,
+                            "add it to model.vocab or set unk_token to null");
         m_unkId = it->second;
     }
     for (int b = 0; b < 256; ++b) {
@@ -163,8 +164,9 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
             a = m[0].get<std::string>();
             b = m[1].get<std::string>();
         } else {
-            throw Exception(ErrorCode::InvalidFormat, "merge " + std::to_string(rank) + " is malformed",
-                            where, "merges are \"a b\" strings or [\"a\", \"b\"] pairs");
+            throw Exception(ErrorCode::InvalidFormat,
+                            "merge " + std::to_string(rank) + " is malformed", where,
+                            "merges are \"a b\" strings or [\"a\", \"b\"] pairs");
         }
         const int32_t ia = lookup(a), ib = lookup(b);
         const size_t cut = std::min(m_prefix.size(), b.size());
@@ -193,8 +195,8 @@ void Bpe::initialSymbols(std::string_view w, std::vector<WordToken>& syms) const
         const auto byteLen = static_cast<uint32_t>(i - start);
         int32_t id = -1;
         std::string_view s = w.substr(start, byteLen);
-        const bool decorated = (!m_prefix.empty() && start != 0) ||
-                               (!m_suffix.empty() && i == w.size());
+        const bool decorated =
+            (!m_prefix.empty() && start != 0) || (!m_suffix.empty() && i == w.size());
         if (decorated) {
             scratch.assign(start != 0 ? m_prefix : std::string());
             scratch.append(s);

@@ -3,6 +3,8 @@
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/utf8.h"
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -65,9 +67,9 @@ std::optional<std::string> configToken(const json& cfg, const char* key) {
 
 // transformers rebuilds the post-processor of these classes from add_bos_token/add_eos_token.
 bool honoursAddBosEos(const std::string& cls) {
-    static const std::set<std::string> classes = {
-        "LlamaTokenizer",     "LlamaTokenizerFast", "CodeLlamaTokenizer",
-        "CodeLlamaTokenizerFast", "GemmaTokenizer", "GemmaTokenizerFast"};
+    static const std::set<std::string> classes = {"LlamaTokenizer",     "LlamaTokenizerFast",
+                                                  "CodeLlamaTokenizer", "CodeLlamaTokenizerFast",
+                                                  "GemmaTokenizer",     "GemmaTokenizerFast"};
     return classes.count(cls) > 0;
 }
 
@@ -143,8 +145,9 @@ Tokenizer Tokenizer::load(const std::string& path) {
         throw Exception(ErrorCode::Unsupported,
                         "tokenizer model '" + (type.empty() ? std::string("?") : type) +
                             "' is not supported yet",
-                        where, "only BPE tokenizers (GPT-2, Llama, Mistral, Qwen, Phi, ...) load; "
-                               "WordLevel, WordPiece and Unigram models are planned");
+                        where,
+                        "only BPE tokenizers (GPT-2, Llama, Mistral, Qwen, Phi, ...) load; "
+                        "WordLevel, WordPiece and Unigram models are planned");
     impl->model = std::make_unique<Bpe>(model, where);
     impl->normalizer = makeNormalizer(j.value("normalizer", json()), where);
     impl->preTokenizer = makePreTokenizer(j.value("pre_tokenizer", json()), where);
@@ -160,14 +163,19 @@ Tokenizer Tokenizer::load(const std::string& path) {
                                  j.value("decoder", json()).dump() +
                                  j.value("normalizer", json()).dump();
     impl->info.byteLevel = pipeline.find("\"ByteLevel\"") != std::string::npos;
-    impl->metaspaceVocab = !impl->info.byteLevel && pipeline.find("\xE2\x96\x81") != std::string::npos;
-    impl->metaspaceVocab = impl->metaspaceVocab || (!impl->info.byteLevel &&
-                                                    pipeline.find("\\u2581") != std::string::npos);
+    impl->metaspaceVocab =
+        !impl->info.byteLevel && pipeline.find("\xE2\x96\x81") != std::string::npos;
+    impl->metaspaceVocab = impl->metaspaceVocab ||
+                           (!impl->info.byteLevel && pipeline.find("\\u2581") != std::string::npos);
 
     impl->vocabSize = impl->model->idToToken().size();
     for (const AddedToken& a : impl->added.tokens())
         impl->vocabSize = std::max(impl->vocabSize, static_cast<size_t>(a.id) + 1);
     impl->unk = impl->model->unkId();
+    impl->specialIds.assign(impl->vocabSize, 0);
+    for (const AddedToken& a : impl->added.tokens())
+        if (a.special && a.id >= 0)
+            impl->specialIds[static_cast<size_t>(a.id)] = 1;
 
     Tokenizer tk(impl);
     const fs::path configPath = file.parent_path() / "tokenizer_config.json";
@@ -196,8 +204,9 @@ std::string Tokenizer::displayToken(int32_t id) const {
             bytes.push_back(static_cast<char>(b));
         }
     } else if (m_impl->model->byteFallback() && t.size() == 6 && t.rfind("<0x", 0) == 0 &&
-               t[5] == '>') {
-        bytes.push_back(static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+               t[5] == '>' && std::isxdigit(static_cast<unsigned char>(t[3])) &&
+               std::isxdigit(static_cast<unsigned char>(t[4]))) {
+        bytes.push_back(static_cast<char>(std::strtol(t.substr(3, 2).c_str(), nullptr, 16)));
     } else {
         bytes = t;
         if (m_impl->metaspaceVocab)

@@ -48,8 +48,8 @@ void TestTokenizer::fixtureGoldens() {
             failures << QString::fromStdString("case " + std::to_string(i) + " ids_with_special " +
                                                show(special.ids) + " != " + show(c.idsWithSpecial));
         if (decoded != c.decoded)
-            failures << QString::fromStdString("case " + std::to_string(i) + " decoded '" + decoded +
-                                               "' != '" + c.decoded + "'");
+            failures << QString::fromStdString("case " + std::to_string(i) + " decoded '" +
+                                               decoded + "' != '" + c.decoded + "'");
         if (plain.tokens != c.tokens)
             failures << QString::fromStdString("case " + std::to_string(i) + " tokens differ");
     }
@@ -147,7 +147,8 @@ void TestTokenizer::cliRejectsBadInput() {
     if (cliPath().isEmpty())
         QSKIP("MISTUDIO_CLI is not set");
     const QString tk = QString::fromStdString(tokenizerFolder("gpt2"));
-    const QString bad = QString::fromStdString(writeTemp("bad.jsonl", "{\"text\": \"ok\"}\n{oops\n"));
+    const QString bad =
+        QString::fromStdString(writeTemp("bad.jsonl", "{\"text\": \"ok\"}\n{oops\n"));
     CliRun r = runCli({"tokenize", "--tokenizer", tk, "--input", bad});
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.err.contains("line 2"), r.err.constData());
