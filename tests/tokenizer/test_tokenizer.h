@@ -23,5 +23,6 @@ private Q_SLOTS:
     void batchEqualsSequential();
     void regexFollowsOniguruma();
     void syntheticPipeline();
+    void postProcessing();
     void badFilesGiveClearErrors();
 };

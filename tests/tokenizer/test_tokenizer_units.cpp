@@ -10,6 +10,8 @@
 #include "tokenizer_test_util.h"
 
 #include <QtTest>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -224,7 +226,16 @@ void TestTokenizer::syntheticPipeline() {
     QCOMPARE(pieces(split("MergedWithPrevious"), "a-b--c"), (V{"a-", "b-", "-", "c"}));
     QCOMPARE(pieces(split("MergedWithNext"), "a-b--c"), (V{"a", "-b", "-", "-c"}));
     QCOMPARE(pieces(split("Contiguous"), "a-b--c"), (V{"a", "-", "b", "--", "c"}));
+    auto inverted = split("Removed");
+    inverted["invert"] = true; // the matches are kept, the rest removed
+    QCOMPARE(pieces(inverted, "a-b--c"), (V{"-", "-", "-"}));
     const std::string bar = "\xE2\x96\x81";
+    QCOMPARE(pieces({{"type", "Metaspace"},
+                     {"replacement", bar},
+                     {"prepend_scheme", "never"},
+                     {"split", false}},
+                    "Hey friend"),
+             (V{"Hey" + bar + "friend"}));
     QCOMPARE(pieces({{"type", "Metaspace"},
                      {"replacement", bar},
                      {"prepend_scheme", "always"},
@@ -334,4 +345,41 @@ void TestTokenizer::badFilesGiveClearErrors() {
     QCOMPARE(codeOf(writeTemp("badnorm.json", R"({"model": {"type": "BPE", "vocab": {"a": 0},
         "merges": []}, "normalizer": {"type": "Precompiled"}})")),
              ErrorCode::Unsupported);
+}
+
+// ByteLevel trim_offsets (pythia's post-processor) leaves the leading space out of the offsets;
+// RobertaProcessing wraps in cls/sep; a tokenizer_config.json of a Llama class with
+// add_eos_token adds </s> (as transformers does).
+void TestTokenizer::postProcessing() {
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/tokenizers/pythia/tokenizer.json");
+    const Encoding p = fixtureTokenizer("pythia").encode("Hello world", true);
+    QCOMPARE(spans(p.byteOffsets), (std::vector<std::pair<uint32_t, uint32_t>>{{0, 5}, {6, 11}}));
+
+    const nlohmann::json roberta = {
+        {"model",
+         {{"type", "BPE"}, {"vocab", {{"<s>", 0}, {"</s>", 1}, {"a", 2}}}, {"merges", {}}}},
+        {"post_processor",
+         {{"type", "RobertaProcessing"},
+          {"sep", {"</s>", 1}},
+          {"cls", {"<s>", 0}},
+          {"trim_offsets", false}}}};
+    const Tokenizer r = Tokenizer::load(writeTemp("roberta.json", roberta.dump()));
+    QCOMPARE(show(r.encode("aa", true).ids), show({0, 2, 2, 1}));
+    QCOMPARE(show(r.encode("aa", false).ids), show({2, 2}));
+
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k/tokenizer.json");
+    const std::string src = fixture("fixtures/models/aidreams260k/tokenizer.json");
+    const std::string dir = writeTemp("eos_model", "");
+    std::filesystem::remove(dir);
+    std::filesystem::create_directory(dir);
+    std::filesystem::copy_file(src, dir + "/tokenizer.json");
+    std::ofstream(dir + "/tokenizer_config.json")
+        << R"({"tokenizer_class": "LlamaTokenizer", "add_bos_token": false,
+              "add_eos_token": true, "bos_token": "<s>", "eos_token": {"content": "</s>"}})";
+    const Tokenizer t = Tokenizer::load(dir);
+    const Encoding e = t.encode("a", true);
+    QCOMPARE(e.ids.back(), 2);
+    QVERIFY(e.ids.front() != 1);
+    QCOMPARE(t.eosId().value_or(-1), 2);
+    QCOMPARE(show(t.encode("a", false).ids), show(Tokenizer::load(src).encode("a", false).ids));
 }
