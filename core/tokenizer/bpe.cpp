@@ -145,7 +145,7 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
                 m_smallChars[cp] = id;
         }
 
-    const auto& merges = model.at("merges");
+    const nlohmann::json merges = model.value("merges", nlohmann::json::array());
     m_merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& m = merges[rank];

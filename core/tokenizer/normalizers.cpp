@@ -245,7 +245,8 @@ std::unique_ptr<Normalizer> makeNormalizer(const nlohmann::json& j, const std::s
     if (type == "ByteLevel")
         return std::make_unique<ByteLevelNormalizer>();
     if (type == "Strip")
-        return std::make_unique<StripNormalizer>(j.value("left", true), j.value("right", true));
+        return std::make_unique<StripNormalizer>(j.value("strip_left", j.value("left", true)),
+                                                 j.value("strip_right", j.value("right", true)));
     if (type == "Prepend")
         return std::make_unique<PrependNormalizer>(j.at("prepend").get<std::string>());
     if (type == "Replace") {
