@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace mistudio::tok {
@@ -12,7 +13,7 @@ namespace mistudio::tok {
 namespace {
 
 constexpr size_t kCacheMaxWordBytes = 256; // longer words are not cached (as the reference)
-constexpr size_t kCacheMaxEntries = 200000;
+constexpr size_t kCacheSlots = 1 << 15; // 16384 words before it is cleared (stays in L2)
 
 struct Sym {
     int32_t id;
@@ -40,21 +41,41 @@ constexpr uint64_t kEmpty = ~0ULL;
 } // namespace
 
 const WordToken* BpeCache::find(std::string_view word, size_t& count) const {
-    auto it = m_index.find(word);
-    if (it == m_index.end())
+    if (m_slots.empty())
         return nullptr;
-    count = it->second.second;
-    return m_arena.data() + it->second.first;
+    const uint64_t h = hashOf(word);
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const Slot& s = m_slots[i];
+        if (s.hash == 0)
+            return nullptr;
+        if (s.hash == h && s.keyLen == word.size() &&
+            std::memcmp(m_keys.data() + s.keyAt, word.data(), word.size()) == 0) {
+            count = s.tokCount;
+            return m_tokens.data() + s.tokAt;
+        }
+    }
 }
 
 void BpeCache::insert(std::string_view word, const std::vector<WordToken>& tokens) {
-    if (m_index.size() >= kCacheMaxEntries) {
-        m_index.clear();
-        m_arena.clear();
+    if (m_slots.empty())
+        m_slots.resize(kCacheSlots);
+    if (m_size * 2 >= m_slots.size()) { // keep the table at most half full
+        std::fill(m_slots.begin(), m_slots.end(), Slot{});
+        m_keys.clear();
+        m_tokens.clear();
+        m_size = 0;
     }
-    const auto at = static_cast<uint32_t>(m_arena.size());
-    m_arena.insert(m_arena.end(), tokens.begin(), tokens.end());
-    m_index.emplace(std::string(word), std::make_pair(at, static_cast<uint32_t>(tokens.size())));
+    const uint64_t h = hashOf(word);
+    const size_t mask = m_slots.size() - 1;
+    size_t i = h & mask;
+    while (m_slots[i].hash != 0)
+        i = (i + 1) & mask;
+    m_slots[i] = {h, static_cast<uint32_t>(m_keys.size()), static_cast<uint32_t>(word.size()),
+                  static_cast<uint32_t>(m_tokens.size()), static_cast<uint32_t>(tokens.size())};
+    m_keys.append(word);
+    m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
+    ++m_size;
 }
 
 void Bpe::MergeMap::reserve(size_t n) {

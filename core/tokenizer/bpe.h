@@ -39,16 +39,23 @@ struct StringHash {
 };
 using Vocab = std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>>;
 
-/// Words already tokenized, owned by one thread (no locking). Cleared when it grows too large.
+/// Words already tokenized, owned by one thread (no locking): an open-addressing table over
+/// arenas of keys and tokens, so a hit costs one hash and one memcmp. Cleared when full.
 class BpeCache {
 public:
     const WordToken* find(std::string_view word, size_t& count) const;
     void insert(std::string_view word, const std::vector<WordToken>& tokens);
 
 private:
-    std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, StringHash, std::equal_to<>>
-        m_index;
-    std::vector<WordToken> m_arena;
+    struct Slot {
+        uint64_t hash = 0; // 0: empty
+        uint32_t keyAt = 0, keyLen = 0, tokAt = 0, tokCount = 0;
+    };
+    static uint64_t hashOf(std::string_view s) { return StringHash{}(s) | 1; }
+    std::vector<Slot> m_slots;
+    std::string m_keys;
+    std::vector<WordToken> m_tokens;
+    size_t m_size = 0;
 };
 
 class Bpe {
