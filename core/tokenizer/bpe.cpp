@@ -13,7 +13,7 @@ namespace mistudio::tok {
 namespace {
 
 constexpr size_t kCacheMaxWordBytes = 256; // longer words are not cached (as the reference)
-constexpr size_t kCacheSlots = 1 << 15; // 16384 words before it is cleared (stays in L2)
+constexpr size_t kCacheSlots = 1 << 15;    // 16384 words before it is cleared (stays in L2)
 
 struct Sym {
     int32_t id;
@@ -166,7 +166,12 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
                 m_smallChars[cp] = id;
         }
 
-    const nlohmann::json merges = model.value("merges", nlohmann::json::array());
+    static const nlohmann::json kNoMerges = nlohmann::json::array();
+    loadMerges(model.contains("merges") ? model["merges"] : kNoMerges, where);
+}
+
+// Each merge (a, b) at rank r maps the pair of ids to (r, id of a + b without b's prefix).
+void Bpe::loadMerges(const nlohmann::json& merges, const std::string& where) {
     m_merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& m = merges[rank];

@@ -94,6 +94,7 @@ private:
     static uint64_t pairKey(int32_t a, int32_t b) {
         return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
     }
+    void loadMerges(const nlohmann::json& merges, const std::string& where);
     int32_t lookup(std::string_view s) const;
     void initialSymbols(std::string_view word, std::vector<WordToken>& syms) const;
     void mergeAll(std::vector<WordToken>& syms) const;

@@ -3,6 +3,7 @@
 #include "mistudio/result.h"
 #include "tokenizer/utf8.h"
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 

@@ -139,7 +139,11 @@ namespace {
 std::shared_ptr<Tokenizer::Impl> buildImpl(const std::string& where, const json& j) {
     auto impl = std::make_shared<Tokenizer::Impl>();
     impl->info.path = where;
-    const json model = j.value("model", json());
+    static const json kNone;
+    const json& model = j.is_object() && j.contains("model") ? j["model"] : kNone;
+    if (!model.is_object())
+        throw Exception(ErrorCode::InvalidFormat, "no \"model\" object", where,
+                        "a tokenizer.json holds the model (vocabulary and merges) under \"model\"");
     std::string type = model.value("type", "");
     if (type.empty() && model.contains("merges"))
         type = "BPE";
