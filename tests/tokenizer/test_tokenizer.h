@@ -12,6 +12,7 @@ private Q_SLOTS:
     void fixtureGoldens_data();
     void fixtureGoldens();
     void tokenizerJsonAloneGivesReferenceSpecials();
+    void specialIdsFromConfig();
     void aidreamsGoldenPrompt();
     void cliTokenizeMatchesGoldens();
     void cliRejectsBadInput();
