@@ -155,8 +155,10 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
         std::snprintf(name, sizeof name, "<0x%02X>", b);
         m_byteIds[b] = lookup(name);
     }
-    m_smallChars.assign(0x800, -1);
-    if (m_prefix.empty() && m_suffix.empty())
+    // Undecorated single characters are looked up in a table (left empty when a prefix or
+    // suffix decorates them, then the vocabulary is asked).
+    if (m_prefix.empty() && m_suffix.empty()) {
+        m_smallChars.assign(0x800, -1);
         for (const auto& [tok, id] : m_vocab) {
             size_t i = 0;
             if (tok.empty())
@@ -165,6 +167,7 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
             if (i == tok.size() && cp < 0x800)
                 m_smallChars[cp] = id;
         }
+    }
 
     static const nlohmann::json kNoMerges = nlohmann::json::array();
     loadMerges(model.contains("merges") ? model["merges"] : kNoMerges, where);

@@ -25,5 +25,6 @@ private Q_SLOTS:
     void regexFollowsOniguruma();
     void syntheticPipeline();
     void postProcessing();
+    void subwordAffixes();
     void badFilesGiveClearErrors();
 };

@@ -383,3 +383,44 @@ void TestTokenizer::postProcessing() {
     QCOMPARE(t.eosId().value_or(-1), 2);
     QCOMPARE(show(t.encode("a", false).ids), show(Tokenizer::load(src).encode("a", false).ids));
 }
+
+// continuing_subword_prefix / end_of_word_suffix decorate the characters before lookup, and a
+// merge's result drops the prefix of its right part; ignore_merges emits a whole-word token.
+void TestTokenizer::subwordAffixes() {
+    const nlohmann::json suffix = {
+        {"model",
+         {{"type", "BPE"},
+          {"vocab", {{"a", 0}, {"b", 1}, {"b</w>", 2}, {"ab</w>", 3}, {"a</w>", 4}}},
+          {"merges", {"a b</w>"}},
+          {"end_of_word_suffix", "</w>"}}},
+        {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
+        {"decoder", {{"type", "BPEDecoder"}, {"suffix", "</w>"}}}};
+    const Tokenizer s = Tokenizer::load(writeTemp("suffix.json", suffix.dump()));
+    QCOMPARE(show(s.encode("ab ba", false).ids), show({3, 1, 4}));
+    QCOMPARE(s.decode({3, 1, 4}), std::string("ab ba"));
+
+    nlohmann::json prefix = {
+        {"model",
+         {{"type", "BPE"},
+          {"vocab", {{"a", 0}, {"##b", 1}, {"ab", 2}, {"b", 3}, {"##a", 4}, {"##ab", 5}}},
+          {"merges", {"a ##b"}},
+          {"continuing_subword_prefix", "##"}}},
+        {"pre_tokenizer", {{"type", "WhitespaceSplit"}}},
+        {"decoder", {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", false}}}};
+    const Tokenizer p = Tokenizer::load(writeTemp("prefix.json", prefix.dump()));
+    QCOMPARE(show(p.encode("ab ba", false).ids), show({2, 3, 4}));
+    QCOMPARE(p.decode({2, 3, 4}), std::string("ab ba"));
+    QCOMPARE(show(p.encode("aab", false).ids), show({0, 4, 1})); // "a" "##a" "##b": no merge
+
+    // ignore_merges: a word that is a vocabulary entry is one token even without a merge path.
+    nlohmann::json whole = {{"model",
+                             {{"type", "BPE"},
+                              {"vocab", {{"x", 0}, {"y", 1}, {"xyx", 2}}},
+                              {"merges", nlohmann::json::array()},
+                              {"ignore_merges", true}}}};
+    const Tokenizer w = Tokenizer::load(writeTemp("ignore.json", whole.dump()));
+    QCOMPARE(show(w.encode("xyx", false).ids), show({2}));
+    whole["model"]["ignore_merges"] = false;
+    const Tokenizer w2 = Tokenizer::load(writeTemp("merges.json", whole.dump()));
+    QCOMPARE(show(w2.encode("xyx", false).ids), show({0, 1, 0}));
+}
