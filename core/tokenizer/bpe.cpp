@@ -82,21 +82,20 @@ void Bpe::MergeMap::reserve(size_t n) {
     size_t cap = 16;
     while (cap < n * 2)
         cap <<= 1;
-    m_keys.assign(cap, kEmpty);
-    m_values.assign(cap, {0, 0});
+    m_entries.assign(cap, Entry{kEmpty, {0, 0}});
     m_mask = cap - 1;
 }
 
 void Bpe::MergeMap::insert(uint64_t key, MergeValue v) {
     for (uint64_t i = mix(key) & m_mask;; i = (i + 1) & m_mask) {
-        if (m_keys[i] == kEmpty) {
-            m_keys[i] = key;
-            m_values[i] = v;
+        Entry& e = m_entries[i];
+        if (e.key == kEmpty) {
+            e = {key, v};
             ++m_size;
             return;
         }
-        if (m_keys[i] == key) { // a repeated merge: the later line wins, as in the reference
-            m_values[i] = v;
+        if (e.key == key) { // a repeated merge: the later line wins, as in the reference
+            e.value = v;
             return;
         }
     }
@@ -104,9 +103,10 @@ void Bpe::MergeMap::insert(uint64_t key, MergeValue v) {
 
 const Bpe::MergeValue* Bpe::MergeMap::find(uint64_t key) const {
     for (uint64_t i = mix(key) & m_mask;; i = (i + 1) & m_mask) {
-        if (m_keys[i] == key)
-            return &m_values[i];
-        if (m_keys[i] == kEmpty)
+        const Entry& e = m_entries[i];
+        if (e.key == key)
+            return &e.value;
+        if (e.key == kEmpty)
             return nullptr;
     }
 }
@@ -158,13 +158,13 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
     // Undecorated single characters are looked up in a table (left empty when a prefix or
     // suffix decorates them, then the vocabulary is asked).
     if (m_prefix.empty() && m_suffix.empty()) {
-        m_smallChars.assign(0x800, -1);
+        m_smallChars.assign(0x3000, -1); // covers Latin to CJK punctuation, and U+2581
         for (const auto& [tok, id] : m_vocab) {
             size_t i = 0;
             if (tok.empty())
                 continue;
             const uint32_t cp = nextCodepoint(tok, i);
-            if (i == tok.size() && cp < 0x800)
+            if (i == tok.size() && cp < m_smallChars.size())
                 m_smallChars[cp] = id;
         }
     }

@@ -86,8 +86,11 @@ private:
         const MergeValue* find(uint64_t key) const;
 
     private:
-        std::vector<uint64_t> m_keys;
-        std::vector<MergeValue> m_values;
+        struct Entry { // key and value side by side: one cache line visit per probe
+            uint64_t key;
+            MergeValue value;
+        };
+        std::vector<Entry> m_entries;
         uint64_t m_mask = 0;
         size_t m_size = 0;
     };
@@ -101,7 +104,7 @@ private:
 
     Vocab m_vocab;
     std::vector<std::string> m_idToToken;
-    std::vector<int32_t> m_smallChars; // id of single-character tokens below U+0800, or -1
+    std::vector<int32_t> m_smallChars; // id of single-character tokens below U+3000, or -1
     MergeMap m_merges;
     int32_t m_unkId = -1;
     bool m_fuseUnk = false;
