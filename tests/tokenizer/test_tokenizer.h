@@ -12,6 +12,7 @@ private Q_SLOTS:
     void fixtureGoldens_data();
     void fixtureGoldens();
     void tokenizerJsonAloneGivesReferenceSpecials();
+    void specialIdsFromConfig();
     void aidreamsGoldenPrompt();
     void cliTokenizeMatchesGoldens();
     void cliRejectsBadInput();
@@ -23,5 +24,7 @@ private Q_SLOTS:
     void batchEqualsSequential();
     void regexFollowsOniguruma();
     void syntheticPipeline();
+    void postProcessing();
+    void subwordAffixes();
     void badFilesGiveClearErrors();
 };
