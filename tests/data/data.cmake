@@ -13,3 +13,4 @@ mistudio_add_test(NAME test_windows
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_windows.cpp
   LIBS mistudio_core
   LABELS unit)
+add_dependencies(test_dataset mistudio-cli)

@@ -3,6 +3,9 @@
 #include "mistudio/result.h"
 #include "test_support.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
@@ -206,6 +209,32 @@ private Q_SLOTS:
         DatasetSpec spec{dir + "snappy_v1_dict_optional.parquet"};
         spec.textField = "missing";
         EXPECT_ERROR_CONTAINS(texts(spec), "columns present: id, text");
+    }
+
+    void cliPreview() {
+        const auto p = file("cli.jsonl", "{\"body\": \"caf\u00e9\"}\n{\"body\": \"two\"}\n"
+                                         "{\"body\": \"three\"}\n");
+        QProcess cli;
+        cli.start(test::cliPath(), {"dataset-preview", QString::fromStdString(p), "--text-field",
+                                    "body", "--limit", "2"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QList<QByteArray> lines = cli.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        const QJsonObject first = QJsonDocument::fromJson(lines[0]).object();
+        QCOMPARE(first["text"].toString(), QString::fromUtf8("caf\xC3\xA9"));
+        QCOMPARE(first["id"].toInt(), 0);
+        QCOMPARE(first["line"].toInt(), 1);
+        QCOMPARE(QJsonDocument::fromJson(lines[1]).object()["text"].toString(), QString("two"));
+
+        cli.start(test::cliPath(), {"dataset-preview", QString::fromStdString(p)});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 1);
+        QVERIFY(cli.readAllStandardError().contains(
+            "field 'text' not found in line 1 of cli.jsonl; fields present: body"));
+        cli.start(test::cliPath(), {"dataset-preview"});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 2);
     }
 };
 
