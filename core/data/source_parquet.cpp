@@ -13,17 +13,26 @@ public:
         : m_reader(parquet::openFileSource(path), spec.textField, displayName(path)) {}
     bool next(RawRecord& r) override {
         r = RawRecord{};
-        if (!m_reader.next(r.text))
+        uint64_t row = 0;
+        if (!m_reader.next(r.text, &row)) {
+            m_done = true;
             return false;
-        r.line = m_reader.stats().values + m_reader.stats().nulls;
+        }
+        r.line = row + 1;
+        m_rowsPassed = row + 1;
         r.decodedNuls = removeNuls(r.text);
         return true;
     }
     // Parquet nulls are skipped inside the reader; reported like JSON nulls.
-    uint64_t nullsSkipped() const override { return m_reader.stats().nulls; }
+    // Counted up to the row returned last (the reader decodes whole pages ahead).
+    uint64_t nullsSkipped() const override {
+        return m_done ? m_reader.stats().nulls : m_rowsPassed - m_reader.stats().values;
+    }
 
 private:
     parquet::ParquetStringReader m_reader;
+    uint64_t m_rowsPassed = 0;
+    bool m_done = false;
 };
 
 } // namespace

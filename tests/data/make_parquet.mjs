@@ -105,6 +105,7 @@ for (const [cname, codec] of Object.entries(codecs))
           dict: enc !== 'plain', encoding: pw.Encoding.PLAIN });
         write(name, makeTable(texts, optional), p, {
           texts: texts.filter((t) => t !== null), nulls: texts.filter((t) => t === null).length,
+          rows: texts.flatMap((t, i) => (t === null ? [] : [i])),
           codec: cname.toUpperCase(), page_version: version,
           encoding: { plain: 'PLAIN', dict: 'RLE_DICTIONARY', plaindict: 'PLAIN_DICTIONARY' }[enc],
           row_groups: Math.ceil(texts.length / 16) }, enc === 'plaindict' ? toPlainDictionary : null);

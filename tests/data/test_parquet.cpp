@@ -26,6 +26,7 @@ std::vector<uint8_t> readBytes(const std::string& path) {
 
 struct ReadResult {
     std::vector<std::string> texts;
+    std::vector<uint64_t> rows;
     ParquetStats stats;
 };
 
@@ -33,8 +34,11 @@ ReadResult readAll(const std::string& file, const std::string& column = "text") 
     ParquetStringReader r(openFileSource(parquetDir() + file), column, file);
     ReadResult out;
     std::string s;
-    while (r.next(s))
+    uint64_t row = 0;
+    while (r.next(s, &row)) {
         out.texts.push_back(s);
+        out.rows.push_back(row);
+    }
     out.stats = r.stats();
     return out;
 }
@@ -75,6 +79,7 @@ private Q_SLOTS:
                 QVERIFY2(got.texts[i] == want[i], qPrintable(QString::fromStdString(
                                                       file + ": string " + std::to_string(i))));
             QCOMPARE(got.stats.nulls, info["nulls"].get<uint64_t>());
+            QVERIFY(got.rows == info["rows"].get<std::vector<uint64_t>>());
             QCOMPARE(got.stats.rowGroups, info["row_groups"].get<uint32_t>());
             QVERIFY(got.stats.rowGroups > 1);
             const bool v2 = info["page_version"] == 2;

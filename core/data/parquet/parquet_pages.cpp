@@ -181,6 +181,10 @@ void ParquetStringReader::decodePage(const PageHeader& h, std::vector<uint8_t>& 
             m_stats.nulls += numValues - nonNull;
         }
         decodeValues(encoding, p, n, nonNull, at);
+        for (size_t i = 0; i < numValues; ++i) // no repetition: one value per row
+            if (maxDef == 0 || levels[i] == static_cast<uint32_t>(maxDef))
+                m_rows.push_back(m_rowBase + i);
+        m_rowBase += numValues;
     } catch (const HybridError& e) {
         fail("corrupt RLE/bit-packed data: " + e.what, at);
     }

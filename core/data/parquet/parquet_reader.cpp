@@ -278,13 +278,16 @@ std::vector<uint8_t> ParquetStringReader::readPageBody(const PageHeader& h, uint
     }
 }
 
-bool ParquetStringReader::next(std::string& out) {
+bool ParquetStringReader::next(std::string& out, uint64_t* row) {
     while (m_next >= m_values.size()) {
         m_values.clear();
+        m_rows.clear();
         m_next = 0;
         if (!loadNextPage())
             return false;
     }
+    if (row)
+        *row = m_rows[m_next];
     out = std::move(m_values[m_next++]);
     ++m_stats.values;
     return true;

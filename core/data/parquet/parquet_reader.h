@@ -40,8 +40,9 @@ public:
     ParquetStringReader(std::unique_ptr<ByteSource> source, std::string column, std::string name);
     ~ParquetStringReader();
 
-    /// The next non-null string of the column; false at the end of the file.
-    bool next(std::string& out);
+    /// The next non-null string of the column; false at the end of the file. `row` receives
+    /// its 0-based row index in the file.
+    bool next(std::string& out, uint64_t* row = nullptr);
     const ParquetStats& stats() const { return m_stats; }
     int64_t numRows() const { return m_meta.numRows; }
     /// Dotted paths of the file's leaf columns.
@@ -79,6 +80,8 @@ private:
     std::vector<std::string> m_dictionary;
     bool m_haveDictionary = false;
     std::vector<std::string> m_values;
+    std::vector<uint64_t> m_rows; // row index of each m_values entry
+    uint64_t m_rowBase = 0;       // rows of the column before the current page
     size_t m_next = 0;
     ParquetStats m_stats;
 };
