@@ -28,6 +28,33 @@ bool ByteStream::refill() {
     return m_end > 0;
 }
 
+bool ByteStream::readLine(std::string& out, uint64_t maxBytes, bool& complete) {
+    complete = false;
+    if (m_pos == m_end && !refill())
+        return false;
+    for (;;) {
+        const char* begin = m_buffer.data() + m_pos;
+        const size_t avail = m_end - m_pos;
+        const void* nl = std::memchr(begin, '\n', avail);
+        const size_t take = nl ? static_cast<size_t>(static_cast<const char*>(nl) - begin) : avail;
+        if (out.size() + take > maxBytes) {
+            out.append(begin, static_cast<size_t>(maxBytes - out.size()));
+            return true;
+        }
+        out.append(begin, take);
+        m_pos += take;
+        if (nl) {
+            ++m_pos;
+            complete = true;
+            return true;
+        }
+        if (!refill()) {
+            complete = true;
+            return true;
+        }
+    }
+}
+
 void ByteStream::skipBom() {
     if (peek() != 0xEF)
         return;
@@ -42,27 +69,25 @@ LineReader::LineReader(const std::string& path, uint64_t maxLineBytes)
 
 bool LineReader::next(std::string& line) {
     line.clear();
-    int c = m_in.get();
-    if (c < 0)
+    bool complete = false;
+    const uint64_t start = m_in.offset();
+    if (!m_in.readLine(line, m_max, complete))
         return false;
     ++m_line;
-    while (c >= 0 && c != '\n') {
-        if (c == 0)
-            throw Exception(ErrorCode::InvalidFormat,
-                            "NUL byte in line " + std::to_string(m_line) + " of " +
-                                displayName(path()),
-                            "byte " + std::to_string(m_in.offset() - 1),
-                            "the file looks binary or UTF-16; convert it to UTF-8 text");
-        if (line.size() >= m_max)
-            throw Exception(ErrorCode::InvalidFormat,
-                            "line " + std::to_string(m_line) + " of " + displayName(path()) +
-                                " is longer than " + std::to_string(m_max) + " bytes",
-                            path(),
-                            "split the file into one record per line, or raise the record "
-                            "size limit (maxRecordBytes)");
-        line.push_back(static_cast<char>(c));
-        c = m_in.get();
-    }
+    if (!complete)
+        throw Exception(ErrorCode::InvalidFormat,
+                        "line " + std::to_string(m_line) + " of " + displayName(path()) +
+                            " is longer than " + std::to_string(m_max) + " bytes",
+                        path(),
+                        "split the file into one record per line, or raise the record "
+                        "size limit (maxRecordBytes)");
+    if (const void* nul = std::memchr(line.data(), 0, line.size()))
+        throw Exception(
+            ErrorCode::InvalidFormat,
+            "NUL byte in line " + std::to_string(m_line) + " of " + displayName(path()),
+            "byte " + std::to_string(start + static_cast<uint64_t>(static_cast<const char*>(nul) -
+                                                                   line.data())),
+            "the file looks binary or UTF-16; convert it to UTF-8 text");
     if (!line.empty() && line.back() == '\r')
         line.pop_back();
     return true;

@@ -27,6 +27,10 @@ public:
             return -1;
         return static_cast<unsigned char>(m_buffer[m_pos]);
     }
+    /// Appends bytes up to (not including) the next '\n', which is consumed; stops early once
+    /// `out` would exceed maxBytes. Returns false when nothing was left to read.
+    /// `complete` tells whether the newline (or the end of the file) was reached.
+    bool readLine(std::string& out, uint64_t maxBytes, bool& complete);
     /// Skips a UTF-8 byte order mark at the start of the file.
     void skipBom();
     const std::string& path() const { return m_path; }
