@@ -3,9 +3,19 @@
 #include "data/parquet/parquet_reader.h"
 #include "mistudio/result.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mistudio::data::parquet {
+
+struct ParquetStringReader::PageData {
+    const uint8_t* p = nullptr; // the values section
+    size_t n = 0;
+    size_t numValues = 0; // values in the page, nulls included
+    int32_t encoding = 0;
+    std::vector<uint32_t> levels; // definition levels (optional columns)
+    std::vector<uint8_t> inflated;
+};
 
 namespace {
 
@@ -77,114 +87,120 @@ void decodeHybrid(const uint8_t* p, size_t n, int bitWidth, size_t count,
 
 } // namespace
 
-void ParquetStringReader::decodePage(const PageHeader& h, std::vector<uint8_t>& body, uint64_t at) {
+void ParquetStringReader::decodeDictionaryPage(const PageHeader& h,
+                                               const std::vector<uint8_t>& body, uint64_t at) {
+    if (!h.dictionary)
+        fail("dictionary page without its header", at);
+    const int32_t e = h.dictionary->encoding;
+    if (e != static_cast<int32_t>(Encoding::Plain) &&
+        e != static_cast<int32_t>(Encoding::PlainDictionary))
+        unsupported(std::string(encodingName(e)) + " dictionary page encoding");
+    if (h.dictionary->numValues < 0 ||
+        static_cast<size_t>(h.dictionary->numValues) > body.size() / 4)
+        fail("dictionary page declares more values than it holds", at);
+    m_values.clear();
+    decodeValues(static_cast<int32_t>(Encoding::Plain), body.data(), body.size(),
+                 static_cast<size_t>(h.dictionary->numValues), at);
+    m_dictionary = std::move(m_values);
+    m_values.clear();
+    m_haveDictionary = true;
+    ++m_stats.dictionaryPages;
+}
+
+// v1: [4-byte length + RLE definition levels] then values, all compressed together (the body
+// arrives decompressed).
+void ParquetStringReader::splitPageV1(const PageHeader& h, PageData& d, uint64_t at) {
+    if (!h.v1 || h.v1->numValues < 0)
+        fail("data page without a valid header", at);
+    d.numValues = static_cast<size_t>(h.v1->numValues);
+    d.encoding = h.v1->encoding;
     const int maxDef = m_leaves[m_leaf].maxDef;
+    if (maxDef > 0) {
+        if (h.v1->definitionLevelEncoding != static_cast<int32_t>(Encoding::Rle))
+            unsupported(std::string(encodingName(h.v1->definitionLevelEncoding)) +
+                        " definition levels");
+        uint32_t len = 0;
+        if (d.n < 4)
+            fail("data page too short for its definition levels", at);
+        std::memcpy(&len, d.p, 4);
+        if (len > d.n - 4)
+            fail("definition levels run past the page", at);
+        if (d.numValues <= kMaxPageValues)
+            decodeHybrid(d.p + 4, len, bitWidthFor(maxDef), d.numValues, d.levels);
+        d.p += 4 + len;
+        d.n -= 4 + len;
+    }
+    ++m_stats.dataPagesV1;
+}
+
+// v2: repetition and definition levels stay uncompressed in front; only the values section
+// is compressed (when is_compressed).
+void ParquetStringReader::splitPageV2(const PageHeader& h, PageData& d, uint64_t at) {
+    if (!h.v2)
+        fail("data page v2 without its header", at);
+    const auto& v2 = *h.v2;
+    if (v2.numValues < 0 || v2.definitionLevelsByteLength < 0 ||
+        v2.repetitionLevelsByteLength < 0 ||
+        static_cast<uint64_t>(v2.definitionLevelsByteLength) +
+                static_cast<uint64_t>(v2.repetitionLevelsByteLength) >
+            std::min<uint64_t>(d.n, static_cast<uint64_t>(h.uncompressedSize)))
+        fail("data page v2 level lengths exceed the page", at);
+    d.numValues = static_cast<size_t>(v2.numValues);
+    d.encoding = v2.encoding;
+    const size_t levelBytes = static_cast<size_t>(v2.definitionLevelsByteLength) +
+                              static_cast<size_t>(v2.repetitionLevelsByteLength);
+    const int maxDef = m_leaves[m_leaf].maxDef;
+    if (maxDef > 0 && d.numValues <= kMaxPageValues)
+        decodeHybrid(d.p + v2.repetitionLevelsByteLength,
+                     static_cast<size_t>(v2.definitionLevelsByteLength), bitWidthFor(maxDef),
+                     d.numValues, d.levels);
+    if (v2.isCompressed && m_codec != 0) {
+        try {
+            d.inflated = decompress(m_codec, d.p + levelBytes, d.n - levelBytes,
+                                    static_cast<size_t>(h.uncompressedSize) - levelBytes);
+        } catch (const UnsupportedCodec& u) {
+            unsupported(std::string(codecName(u.codec)) + " compression");
+        } catch (const std::runtime_error& e) {
+            fail(std::string("cannot decompress page: ") + e.what(), at);
+        }
+        d.p = d.inflated.data();
+        d.n = d.inflated.size();
+    } else {
+        d.p += levelBytes;
+        d.n -= levelBytes;
+    }
+    ++m_stats.dataPagesV2;
+}
+
+void ParquetStringReader::decodePage(const PageHeader& h, std::vector<uint8_t>& body, uint64_t at) {
     try {
-        if (h.type == static_cast<int32_t>(PageType::DictionaryPage)) {
-            if (!h.dictionary)
-                fail("dictionary page without its header", at);
-            const int32_t e = h.dictionary->encoding;
-            if (e != static_cast<int32_t>(Encoding::Plain) &&
-                e != static_cast<int32_t>(Encoding::PlainDictionary))
-                unsupported(std::string(encodingName(e)) + " dictionary page encoding");
-            if (h.dictionary->numValues < 0 ||
-                static_cast<size_t>(h.dictionary->numValues) > body.size() / 4)
-                fail("dictionary page declares more values than it holds", at);
-            m_values.clear();
-            decodeValues(static_cast<int32_t>(Encoding::Plain), body.data(), body.size(),
-                         static_cast<size_t>(h.dictionary->numValues), at);
-            m_dictionary = std::move(m_values);
-            m_values.clear();
-            m_haveDictionary = true;
-            ++m_stats.dictionaryPages;
-            return;
-        }
-        const uint8_t* p = body.data();
-        size_t n = body.size();
-        std::vector<uint8_t> inflated;
-        size_t numValues = 0;
-        int32_t encoding = 0;
-        std::vector<uint32_t> levels;
-        if (h.type == static_cast<int32_t>(PageType::DataPage)) {
-            if (!h.v1)
-                fail("data page without its header", at);
-            if (h.v1->numValues < 0)
-                fail("negative value count", at);
-            numValues = static_cast<size_t>(h.v1->numValues);
-            encoding = h.v1->encoding;
-            if (numValues > kMaxPageValues)
-                fail("page declares too many values", at);
-            if (maxDef > 0) {
-                if (h.v1->definitionLevelEncoding != static_cast<int32_t>(Encoding::Rle))
-                    unsupported(std::string(encodingName(h.v1->definitionLevelEncoding)) +
-                                " definition levels");
-                uint32_t len = 0;
-                if (n < 4)
-                    fail("data page too short for its definition levels", at);
-                std::memcpy(&len, p, 4);
-                if (len > n - 4)
-                    fail("definition levels run past the page", at);
-                decodeHybrid(p + 4, len, bitWidthFor(maxDef), numValues, levels);
-                p += 4 + len;
-                n -= 4 + len;
-            }
-            ++m_stats.dataPagesV1;
-        } else if (h.type == static_cast<int32_t>(PageType::DataPageV2)) {
-            if (!h.v2)
-                fail("data page v2 without its header", at);
-            const auto& v2 = *h.v2;
-            if (v2.numValues < 0 || v2.definitionLevelsByteLength < 0 ||
-                v2.repetitionLevelsByteLength < 0 ||
-                static_cast<uint64_t>(v2.definitionLevelsByteLength) +
-                        static_cast<uint64_t>(v2.repetitionLevelsByteLength) >
-                    std::min<uint64_t>(n, static_cast<uint64_t>(h.uncompressedSize)))
-                fail("data page v2 level lengths exceed the page", at);
-            numValues = static_cast<size_t>(v2.numValues);
-            encoding = v2.encoding;
-            const size_t levelBytes = static_cast<size_t>(v2.definitionLevelsByteLength) +
-                                      static_cast<size_t>(v2.repetitionLevelsByteLength);
-            if (numValues > kMaxPageValues)
-                fail("page declares too many values", at);
-            if (maxDef > 0)
-                decodeHybrid(p + v2.repetitionLevelsByteLength,
-                             static_cast<size_t>(v2.definitionLevelsByteLength),
-                             bitWidthFor(maxDef), numValues, levels);
-            if (v2.isCompressed && m_codec != 0) {
-                try {
-                    inflated = decompress(m_codec, p + levelBytes, n - levelBytes,
-                                          static_cast<size_t>(h.uncompressedSize) - levelBytes);
-                } catch (const UnsupportedCodec& u) {
-                    unsupported(std::string(codecName(u.codec)) + " compression");
-                } catch (const std::runtime_error& e) {
-                    fail(std::string("cannot decompress page: ") + e.what(), at);
-                }
-                p = inflated.data();
-                n = inflated.size();
-            } else {
-                p += levelBytes;
-                n -= levelBytes;
-            }
-            ++m_stats.dataPagesV2;
-        } else {
+        if (h.type == static_cast<int32_t>(PageType::DictionaryPage))
+            return decodeDictionaryPage(h, body, at);
+        PageData d;
+        d.p = body.data();
+        d.n = body.size();
+        if (h.type == static_cast<int32_t>(PageType::DataPage))
+            splitPageV1(h, d, at);
+        else if (h.type == static_cast<int32_t>(PageType::DataPageV2))
+            splitPageV2(h, d, at);
+        else
             return; // unknown page types are skipped, as the format allows
-        }
         // Levels can encode millions of nulls in a few bytes: bound what a page may expand to.
-        if (numValues > kMaxPageValues)
-            fail("page declares " + std::to_string(numValues) + " values (limit " +
+        if (d.numValues > kMaxPageValues)
+            fail("page declares " + std::to_string(d.numValues) + " values (limit " +
                      std::to_string(kMaxPageValues) + ")",
                  at);
-        size_t nonNull = numValues;
+        const auto maxDef = static_cast<uint32_t>(m_leaves[m_leaf].maxDef);
+        size_t nonNull = d.numValues;
         if (maxDef > 0) {
-            nonNull = 0;
-            for (uint32_t l : levels)
-                nonNull += l == static_cast<uint32_t>(maxDef);
-            m_stats.nulls += numValues - nonNull;
+            nonNull = static_cast<size_t>(std::count(d.levels.begin(), d.levels.end(), maxDef));
+            m_stats.nulls += d.numValues - nonNull;
         }
-        decodeValues(encoding, p, n, nonNull, at);
-        for (size_t i = 0; i < numValues; ++i) // no repetition: one value per row
-            if (maxDef == 0 || levels[i] == static_cast<uint32_t>(maxDef))
+        decodeValues(d.encoding, d.p, d.n, nonNull, at);
+        for (size_t i = 0; i < d.numValues; ++i) // no repetition: one value per row
+            if (maxDef == 0 || d.levels[i] == maxDef)
                 m_rows.push_back(m_rowBase + i);
-        m_rowBase += numValues;
+        m_rowBase += d.numValues;
     } catch (const HybridError& e) {
         fail("corrupt RLE/bit-packed data: " + e.what, at);
     }

@@ -59,7 +59,11 @@ private:
     void selectColumn();
     bool loadNextPage();
     bool startRowGroup();
+    struct PageData;
     void decodePage(const PageHeader& h, std::vector<uint8_t>& body, uint64_t at);
+    void decodeDictionaryPage(const PageHeader& h, const std::vector<uint8_t>& body, uint64_t at);
+    void splitPageV1(const PageHeader& h, PageData& d, uint64_t at);
+    void splitPageV2(const PageHeader& h, PageData& d, uint64_t at);
     void decodeValues(int32_t encoding, const uint8_t* p, size_t n, size_t count, uint64_t at);
     std::vector<uint8_t> readPageBody(const PageHeader& h, uint64_t bodyAt, bool decompressAll);
     [[noreturn]] void fail(const std::string& what, uint64_t at) const;
