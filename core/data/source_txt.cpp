@@ -3,7 +3,10 @@
 #include "data/text_util.h"
 #include "mistudio/result.h"
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace mistudio::data {
 
@@ -26,16 +29,17 @@ public:
                             m_path,
                             "split it into documents separated by blank lines and read it "
                             "with the blank-line setting (--txt-split blank-lines)");
-        ByteStream in(m_path);
-        in.skipBom();
-        r.text.clear();
-        for (int c = in.get(); c >= 0; c = in.get()) {
-            if (c == 0)
-                throw Exception(ErrorCode::InvalidFormat, "NUL byte in " + displayName(m_path),
-                                "byte " + std::to_string(in.offset() - 1),
-                                "the file looks binary or UTF-16; convert it to UTF-8 text");
-            r.text.push_back(static_cast<char>(c));
-        }
+        std::ifstream in(m_path, std::ios::binary);
+        if (!in)
+            throw Exception(ErrorCode::NotFound, "cannot open dataset file", m_path,
+                            "check that the file exists and is readable");
+        r.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (r.text.rfind("\xEF\xBB\xBF", 0) == 0)
+            r.text.erase(0, 3); // UTF-8 byte order mark
+        if (const void* nul = std::memchr(r.text.data(), 0, r.text.size()))
+            throw Exception(ErrorCode::InvalidFormat, "NUL byte in " + displayName(m_path),
+                            "byte " + std::to_string(static_cast<const char*>(nul) - r.text.data()),
+                            "the file looks binary or UTF-16; convert it to UTF-8 text");
         r.line = 1;
         return true;
     }
