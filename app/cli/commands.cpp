@@ -14,6 +14,7 @@ int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runTrain(ArgParser& args);
 int runBench(ArgParser& args);
+int runDatasetPreview(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -50,6 +51,9 @@ const std::vector<Command>& commands() {
          "bench store [--features N] [--examples N] [--window N] [--keep PATH] | "
          "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]",
          runBench},
+        {"dataset-preview", "Print a local dataset's first documents as JSON lines",
+         "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",
+         runDatasetPreview},
     };
     return table;
 }
