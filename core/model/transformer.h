@@ -96,6 +96,12 @@ public:
     /// lookups and norms are not matrix products and are not counted). For FLOP estimates.
     int64_t matmulParameters(int64_t layers, bool head) const;
 
+    /// Direct logit effects of residual-stream directions [N, d_model]: each direction scaled by
+    /// the final norm's elementwise weight ((1 + w) for Gemma norms; the norm's centring and
+    /// bias are ignored, as in SAELens / Neuronpedia) and multiplied by the unembedding.
+    /// Returns fp32 [N, vocab] on the directions' device.
+    at::Tensor directLogitEffects(const at::Tensor& directions);
+
 private:
     Transformer() = default;
     void ensureLayers(int64_t n);
