@@ -1,5 +1,4 @@
-// The queries behind the feature browser: a filtered, sorted page of the feature list, and one
-// feature's whole page. Both read one snapshot on the read connection.
+// One feature's whole page, read in one snapshot on the read connection.
 #include "mistudio/project.h"
 #include "mistudio/result.h"
 #include "store/project_impl.h"
@@ -14,11 +13,7 @@ using store::Database;
 using store::fromBlob;
 using store::Statement;
 
-namespace {
-
-constexpr const char* kStatsColumns = "idx, density, max_act, mean_act, label, notes, tags, flags";
-
-FeatureStats readStats(const Statement& st) {
+FeatureStats readFeatureStats(const Statement& st) {
     FeatureStats s;
     s.index = st.getInt(0);
     s.density = st.getDouble(1);
@@ -26,7 +21,9 @@ FeatureStats readStats(const Statement& st) {
     s.meanActivation = st.getDouble(3);
     s.label = st.getText(4);
     s.notes = st.getText(5);
-    const auto tags = nlohmann::json::parse(st.getText(6), nullptr, false);
+    const std::string tagsText = st.getText(6);
+    const auto tags = tagsText == "[]" ? nlohmann::json::array()
+                                       : nlohmann::json::parse(tagsText, nullptr, false);
     if (tags.is_array())
         for (const auto& t : tags)
             if (t.is_string())
@@ -35,71 +32,7 @@ FeatureStats readStats(const Statement& st) {
     return s;
 }
 
-std::string likePattern(const std::string& text) {
-    std::string out = "%";
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "%";
-}
-
-const char* sortColumn(FeatureSort sort) {
-    switch (sort) {
-    case FeatureSort::Density: return "density";
-    case FeatureSort::MaxActivation: return "max_act";
-    case FeatureSort::MeanActivation: return "mean_act";
-    case FeatureSort::Label: return "label COLLATE NOCASE";
-    case FeatureSort::Index: break;
-    }
-    return nullptr;
-}
-
-// The WHERE clause for a query; parameters are bound by name in bindFilters.
-std::string whereClause(const FeatureQuery& q) {
-    std::string w = " WHERE run_id = :run";
-    if (q.minDensity)
-        w += " AND density >= :dmin";
-    if (q.maxDensity)
-        w += " AND density <= :dmax";
-    if (q.requireFlags)
-        w += " AND (flags & :req) = :req";
-    if (q.excludeFlags)
-        w += " AND (flags & :ex) = 0";
-    if (!q.text.empty())
-        w += " AND (label LIKE :text ESCAPE '\\' OR notes LIKE :text ESCAPE '\\')";
-    if (!q.tag.empty())
-        w += " AND EXISTS (SELECT 1 FROM json_each(features.tags) WHERE value = :tag)";
-    if (q.firesOnTokenId)
-        w += " AND idx IN (SELECT feature FROM feature_tokens WHERE run_id = :run AND "
-             "token_id = :tokid)";
-    if (!q.firesOnToken.empty())
-        w += " AND idx IN (SELECT feature FROM feature_tokens WHERE run_id = :run AND token_id IN "
-             "(SELECT token_id FROM run_tokens WHERE run_id = :run AND "
-             "(text = :tok OR key = :tokkey)))";
-    return w;
-}
-
-void bindFilters(Statement& st, int64_t runId, const FeatureQuery& q) {
-    st.bind(":run", runId);
-    if (q.minDensity)
-        st.bind(":dmin", *q.minDensity);
-    if (q.maxDensity)
-        st.bind(":dmax", *q.maxDensity);
-    if (q.requireFlags)
-        st.bind(":req", int64_t(q.requireFlags));
-    if (q.excludeFlags)
-        st.bind(":ex", int64_t(q.excludeFlags));
-    if (!q.text.empty())
-        st.bind(":text", likePattern(q.text));
-    if (!q.tag.empty())
-        st.bind(":tag", q.tag);
-    if (q.firesOnTokenId)
-        st.bind(":tokid", int64_t(*q.firesOnTokenId));
-    if (!q.firesOnToken.empty())
-        st.bind(":tok", q.firesOnToken).bind(":tokkey", store::tokenKey(q.firesOnToken));
-}
+namespace {
 
 // Looks token strings up once per distinct id.
 class TokenNames {
@@ -189,37 +122,9 @@ void readDetails(Database& db, int64_t runId, int64_t index, FeaturePage& page, 
 
 } // namespace
 
-FeatureList Project::queryFeatures(int64_t runId, const FeatureQuery& q) const {
-    if (q.limit < 0 || q.offset < 0)
-        throw Exception(ErrorCode::InvalidArgument, "A feature page needs offset >= 0, limit >= 0",
-                        "feature query", "Pass a non-negative offset and limit");
-    const std::string where = whereClause(q);
-    const char* column = sortColumn(q.sort);
-    const char* dir = q.descending ? " DESC" : " ASC";
-    std::string order = " ORDER BY ";
-    if (column)
-        order += std::string(column) + dir + ", ";
-    order += std::string("idx") + dir; // ties break by index, in the same direction
-    return m_impl->read([&](Database& db) {
-        requireRun(db, runId);
-        FeatureList out;
-        auto count = db.prepare("SELECT count(*) FROM features" + where);
-        bindFilters(count, runId, q);
-        count.step();
-        out.total = count.getInt(0);
-        auto st = db.prepare(std::string("SELECT ") + kStatsColumns + " FROM features" + where +
-                             order + " LIMIT :limit OFFSET :offset");
-        bindFilters(st, runId, q);
-        st.bind(":limit", q.limit).bind(":offset", q.offset);
-        while (st.step())
-            out.rows.push_back(readStats(st));
-        return out;
-    });
-}
-
 FeaturePage Project::featurePage(int64_t runId, int64_t index) const {
     return m_impl->read([&](Database& db) {
-        auto st = db.prepare(std::string("SELECT ") + kStatsColumns +
+        auto st = db.prepare(std::string("SELECT ") + kFeatureStatsColumns +
                              " FROM features WHERE run_id = ?1 AND idx = ?2");
         st.bind(1, runId).bind(2, index);
         if (!st.step()) {
@@ -234,7 +139,7 @@ FeaturePage Project::featurePage(int64_t runId, int64_t index) const {
                             m_impl->path, "Check the index, or analyze the run first");
         }
         FeaturePage page;
-        page.stats = readStats(st);
+        page.stats = readFeatureStats(st);
         TokenNames names(db, runId);
         readExamples(db, runId, index, page, names);
         readDetails(db, runId, index, page, names);

@@ -37,7 +37,12 @@ struct FeatureWriter {
                         "notes = iif(excluded.notes <> '', excluded.notes, notes), "
                         "tags = iif(excluded.tags <> '[]', excluded.tags, tags)"};
     Statement clearExamples{db, "DELETE FROM feature_examples WHERE run_id = ?1 AND feature = ?2"};
-    Statement clearTokens{db, "DELETE FROM feature_tokens WHERE run_id = ?1 AND feature = ?2"};
+    // feature_tokens is keyed by token first (for "fires on"), so a feature's entries are found
+    // through its old examples rather than by a scan.
+    Statement oldExamples{db, "SELECT token_ids, activations FROM feature_examples "
+                              "WHERE run_id = ?1 AND feature = ?2"};
+    Statement clearToken{db, "DELETE FROM feature_tokens WHERE run_id = ?1 AND token_id = ?2 AND "
+                             "feature = ?3"};
     Statement example{db, "INSERT INTO feature_examples(run_id, feature, kind, bin, rank, bin_min, "
                           "bin_max, bin_contains, document_id, document_offset, max_position, "
                           "max_value, token_ids, activations) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
@@ -76,6 +81,23 @@ struct FeatureWriter {
         it->second = text;
         token.bind(1, runId).bind(2, int64_t(id)).bind(3, text).bind(4, store::tokenKey(text));
         token.run();
+    }
+
+    void clearOld(int64_t feature) {
+        std::set<int32_t> old;
+        oldExamples.bind(1, runId).bind(2, feature);
+        while (oldExamples.step())
+            for (int32_t t :
+                 store::firingTokens(store::fromBlob<int32_t>(oldExamples.getBlob(0), "token ids"),
+                                     store::fromBlob<float>(oldExamples.getBlob(1), "activations")))
+                old.insert(t);
+        oldExamples.reset();
+        for (int32_t t : old) {
+            clearToken.bind(1, runId).bind(2, int64_t(t)).bind(3, feature);
+            clearToken.run();
+        }
+        clearExamples.bind(1, runId).bind(2, feature);
+        clearExamples.run();
     }
 
     void writeExample(int64_t feature, const FeatureExample& e, std::set<int32_t>& fires);
@@ -128,10 +150,7 @@ template <typename T> void bindVector(Statement& st, int index, const std::vecto
 
 void FeatureWriter::writeDetails(const FeatureRecord& r) {
     const int64_t f = r.stats.index;
-    clearExamples.bind(1, runId).bind(2, f);
-    clearExamples.run();
-    clearTokens.bind(1, runId).bind(2, f);
-    clearTokens.run();
+    clearOld(f);
     std::set<int32_t> fires;
     for (const auto& e : r.examples)
         writeExample(f, e, fires);

@@ -223,11 +223,12 @@ void Project::appendMetrics(int64_t runId, const std::vector<MetricPoint>& point
     });
 }
 
-std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& name) const {
+std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& name,
+                                          int64_t afterStep) const {
     return m_impl->read([&](Database& db) {
         auto st = db.prepare("SELECT step, name, value FROM metrics WHERE run_id = ?1 AND "
-                             "(?2 = '' OR name = ?2) ORDER BY name, step");
-        st.bind(1, runId).bind(2, name);
+                             "(?2 = '' OR name = ?2) AND step > ?3 ORDER BY name, step");
+        st.bind(1, runId).bind(2, name).bind(3, afterStep);
         std::vector<MetricPoint> out;
         while (st.step())
             out.push_back({st.getInt(0), st.getText(1), st.getDouble(2)});

@@ -3,6 +3,11 @@ mistudio_add_test(NAME test_store
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store.cpp
   LIBS mistudio_core SQLite::SQLite3
   LABELS unit)
+target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/core)
+mistudio_add_test(NAME test_store_files
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_files.cpp
+  LIBS mistudio_core SQLite::SQLite3
+  LABELS unit)
 mistudio_add_test(NAME test_store_queries
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_queries.cpp
   LIBS mistudio_core
@@ -11,3 +16,8 @@ mistudio_add_test(NAME test_store_crash
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_crash.cpp
   LIBS mistudio_core SQLite::SQLite3
   LABELS slow)
+mistudio_add_test(NAME test_store_cli
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_cli.cpp
+  LIBS mistudio_core
+  LABELS unit)
+add_dependencies(test_store_cli mistudio-cli)

@@ -113,6 +113,8 @@ std::vector<FeatureQuery> queries() {
         out.push_back(q);
     };
     add([](FeatureQuery& q) { q.requireFlags = FeatureDead; });
+    add([](FeatureQuery& q) { q.offset = 10000; }); // past the end: total, no rows
+    add([](FeatureQuery& q) { q.offset = 590, q.limit = 0; });
     add([](FeatureQuery& q) { q.requireFlags = FeatureDense | FeatureUltraRare; });
     add([](FeatureQuery& q) { q.excludeFlags = FeatureDead | FeatureDense; });
     add([](FeatureQuery& q) { q.text = "cat"; }); // label "Cat facts", "cats…", notes "CAT"
@@ -126,6 +128,7 @@ std::vector<FeatureQuery> queries() {
     add([](FeatureQuery& q) { q.firesOnToken = "the"; }); // " the" and "THE"
     add([](FeatureQuery& q) { q.firesOnToken = "\n"; });
     add([](FeatureQuery& q) { q.firesOnToken = "nothing-like-it"; });
+    add([](FeatureQuery& q) { q.firesOnTokenId = 1, q.firesOnToken = "the"; }); // both
     add([](FeatureQuery& q) {
         q.firesOnToken = " Cat", q.minDensity = 0.02, q.excludeFlags = FeatureDead;
         q.text = "a", q.sort = FeatureSort::Label, q.offset = 2, q.limit = 5;

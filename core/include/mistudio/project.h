@@ -9,6 +9,7 @@
 
 #include "mistudio/project_types.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -65,8 +66,10 @@ public:
 
     // Live curves and evaluation results.
     void appendMetrics(int64_t runId, const std::vector<MetricPoint>& points);
-    /// Points of one metric (all metrics when `name` is empty), by name then step.
-    std::vector<MetricPoint> metrics(int64_t runId, const std::string& name = {}) const;
+    /// Points of one metric (all metrics when `name` is empty), by name then step. A live plot
+    /// passes the last step it has as `afterStep` to fetch only the new points.
+    std::vector<MetricPoint> metrics(int64_t runId, const std::string& name = {},
+                                     int64_t afterStep = INT64_MIN) const;
     void writeEvals(int64_t runId, const std::vector<EvalValue>& evals);
     std::vector<EvalValue> evals(int64_t runId) const;
 
