@@ -32,3 +32,9 @@ if(MISTUDIO_BUILD_GUI)
     QT_KEYWORDS)
   target_include_directories(test_ui_features PRIVATE ${PROJECT_SOURCE_DIR}/tests/store)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_wizard
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_wizard.cpp
+    LIBS mistudio_ui
+    LABELS ui)
+endif()

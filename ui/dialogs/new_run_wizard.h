@@ -1,0 +1,34 @@
+#pragma once
+// New run: model → precision → hook → dataset → SAE → review. Emits the plan on Start; the main
+// window runs it as an engine job.
+
+#include <QWizard>
+
+#include "models/run_plan.h"
+
+namespace mistudio::ui {
+
+class ModelPage;
+class PrecisionPage;
+class HookPage;
+
+class NewRunWizard : public QWizard {
+    Q_OBJECT
+public:
+    enum PageId { Model, Precision, Hook, Dataset, Sae, Review };
+    explicit NewRunWizard(const QString& projectPath, QWidget* parent = nullptr);
+
+    RunPlan& plan() { return m_plan; }
+    ModelPage* modelPage() const { return m_modelPage; }
+
+Q_SIGNALS:
+    void runRequested(const QJsonObject& runJson);
+
+private:
+    RunPlan m_plan;
+    ModelPage* m_modelPage = nullptr;
+    PrecisionPage* m_precisionPage = nullptr;
+    HookPage* m_hookPage = nullptr;
+};
+
+}  // namespace mistudio::ui
