@@ -14,7 +14,13 @@ DIR/hub.json describes the repos and the faults to inject:
    "no_range": ["org/name/file"],    # Range is ignored: 200 with the whole file
    "slow": ["org/name/file"],        # 16 KB every 50 ms
    "busy": {"org/name/file": n},     # the first n GETs of that file answer 503
+   "stall": {"org/name/file": n},    # the first n GETs send half the body, then nothing for
+   "stall_seconds": 4,               #   stall_seconds (default 4), then close
+   "reset": {"org/name/file": n},    # the first n GETs send half the body, then a TCP reset
+   "long_length": {"org/name/file": n},  # the first n GETs announce 1000 bytes more than sent
    "token": "..."}                   # when set, requests without "Bearer <token>" get 401
+A repo may also have "revisions": {"refs/convert/parquet": {"commit": ..., "dir": ...}}: other
+revisions with their own files (the Hub's Parquet conversion of a dataset).
 Files ending in .safetensors or .parquet are LFS files: listed with lfs.sha256, and resolve/
 redirects (302) to /cdn/<sha256> like the real Hub. Others are served directly with their git
 blob id as ETag. Every request is appended to the log file as one JSON line
@@ -22,6 +28,8 @@ blob id as ETag. Every request is appended to the log file as one JSON line
 """
 import argparse
 import hashlib
+import socket
+import struct
 import json
 import os
 import sys
@@ -31,7 +39,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-CUTS_DONE = {}
+FAULTS_DONE = {}
 BUSY_DONE = {}
 
 
@@ -119,10 +127,13 @@ class Handler(BaseHTTPRequestHandler):
         if repo.get("gated") is True:
             self.send_error_json(401, "GatedRepo", "Access to this repo is restricted")
             return None
-        if rev not in ("main", repo["commit"]):
-            self.send_error_json(404, "RevisionNotFound", "Invalid rev id: " + rev)
-            return None
-        return repo
+        if rev in ("main", repo["commit"]):
+            return repo
+        for name_, other in repo.get("revisions", {}).items():
+            if rev in (name_, other["commit"]):
+                return dict(repo, commit=other["commit"], dir=other["dir"])
+        self.send_error_json(404, "RevisionNotFound", "Invalid rev id: " + rev)
+        return None
 
     def serve_api(self, cfg, kind, name, rev):
         repo = self.find_repo(cfg, kind, name, rev)
@@ -181,7 +192,9 @@ class Handler(BaseHTTPRequestHandler):
     def serve_cdn(self, cfg, sha):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         key = query.get("key", [""])[0]
-        for repo in cfg["repos"].values():
+        revisions = [r for repo in cfg["repos"].values()
+                     for r in [repo] + list(repo.get("revisions", {}).values())]
+        for repo in revisions:
             if "dir" not in repo:
                 continue
             for rel, full in self.hub.files(repo).items():
@@ -189,6 +202,15 @@ class Handler(BaseHTTPRequestHandler):
                 if hashlib.sha256(data).hexdigest() == sha:
                     return self.send_bytes(cfg, key, data, '"%s"' % sha)
         self.send_error_json(404, None, "no such blob")
+
+    def take_fault(self, cfg, fault, key):
+        """True for the first n GETs of `key` when cfg[fault][key] = n."""
+        with LOCK:
+            done = FAULTS_DONE.setdefault(fault, {})
+            hit = done.get(key, 0) < cfg.get(fault, {}).get(key, 0)
+            if hit:
+                done[key] = done.get(key, 0) + 1
+        return hit
 
     def send_bytes(self, cfg, key, data, etag):
         start = 0
@@ -206,14 +228,32 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
+        long_length = self.take_fault(cfg, "long_length", key)
         self.send_header("ETag", etag)
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) + (1000 if long_length else 0)))
         self.end_headers()
-        with LOCK:
-            cut = CUTS_DONE.get(key, 0) < cfg.get("cut", {}).get(key, 0)
-            if cut:
-                CUTS_DONE[key] = CUTS_DONE.get(key, 0) + 1
+        if long_length:
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if self.take_fault(cfg, "stall", key):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            time.sleep(cfg.get("stall_seconds", 4))
+            self.close_connection = True
+            return
+        if self.take_fault(cfg, "reset", key):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            # SO_LINGER with a zero timeout: close() sends a RST instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        cut = self.take_fault(cfg, "cut", key)
         if cut:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
