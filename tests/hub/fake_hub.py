@@ -2,6 +2,7 @@
 """A small stand-in for the Hugging Face Hub, for the Hub client's tests. Loopback only.
 
 Usage: fake_hub.py --root DIR [--log FILE]
+       fake_hub.py --seed-corpus DIR   (listing JSONs as seeds for tests/fuzz_hub)
 Prints "PORT <n>" on stdout once it listens on 127.0.0.1:<n> (a free port).
 
 DIR/hub.json describes the repos and the faults to inject:
@@ -68,6 +69,56 @@ class Hub:
                 full = os.path.join(dirpath, n)
                 out[os.path.relpath(full, base).replace(os.sep, "/")] = full
         return out
+
+
+def listing_json(hub, cfg, name, repo):
+    """The body of GET /api/.../revision/...: what the real Hub sends with ?blobs=true."""
+    siblings = []
+    for rel, full in sorted(hub.files(repo).items()):
+        data = open(full, "rb").read()
+        s = {"rfilename": rel, "blobId": git_blob_id(data), "size": len(data)}
+        if is_lfs(rel):
+            sha = hashlib.sha256(data).hexdigest()
+            if name + "/" + rel in cfg.get("bad_sha256", []):
+                sha = hashlib.sha256(data + b"x").hexdigest()
+            s["lfs"] = {"sha256": sha, "size": len(data), "pointerSize": 134}
+        if rel in repo.get("sizes", {}):
+            s["size"] = int(repo["sizes"][rel])
+            if "lfs" in s:
+                s["lfs"]["size"] = int(repo["sizes"][rel])
+        siblings.append(s)
+    siblings += repo.get("extra_siblings", [])
+    return json.dumps({"id": name, "sha": repo["commit"], "gated": repo.get("gated", False),
+                       "siblings": siblings}).encode()
+
+
+def write_seed_corpus(out_dir):
+    """Listings of a few small repos (a model, a dataset and its Parquet conversion, an SAE
+    release, gated, extra siblings), one file each: the fuzzer's seeds."""
+    import tempfile
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        layouts = {
+            "model": ["config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"],
+            "dataset": ["data/train-00000-of-00001.parquet", "train.jsonl", "README.md"],
+            "conversion": ["default/train/0000.parquet", "wiki/partial-test/0001.parquet"],
+            "sae": ["blocks.8.hook_resid_post/cfg.json", "layer_20/width_16k/l0_71/params.npz"],
+        }
+        variants = [{}, {"gated": "manual"}, {"gated": True},
+                    {"extra_siblings": [{"rfilename": "../x", "size": 1}],
+                     "sizes": {"config.json": 1e17}}]
+        for i, (kind, files) in enumerate(sorted(layouts.items())):
+            base = os.path.join(tmp, kind)
+            for n, rel in enumerate(files):
+                path = os.path.join(base, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(b"%s %d" % (rel.encode(), n) * (n + 1))
+            for j, variant in enumerate(variants):
+                repo = dict(variant, commit="%x" % (i * 4 + j) * 40, dir=base)
+                body = listing_json(Hub(tmp, None), {}, "org/" + kind, repo)
+                with open(os.path.join(out_dir, "%s-%d.json" % (kind, j)), "wb") as f:
+                    f.write(body)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,23 +190,7 @@ class Handler(BaseHTTPRequestHandler):
         repo = self.find_repo(cfg, kind, name, rev)
         if repo is None:
             return
-        siblings = []
-        for rel, full in sorted(self.hub.files(repo).items()):
-            data = open(full, "rb").read()
-            s = {"rfilename": rel, "blobId": git_blob_id(data), "size": len(data)}
-            if is_lfs(rel):
-                sha = hashlib.sha256(data).hexdigest()
-                if name + "/" + rel in cfg.get("bad_sha256", []):
-                    sha = hashlib.sha256(data + b"x").hexdigest()
-                s["lfs"] = {"sha256": sha, "size": len(data), "pointerSize": 134}
-            if rel in repo.get("sizes", {}):
-                s["size"] = int(repo["sizes"][rel])
-                if "lfs" in s:
-                    s["lfs"]["size"] = int(repo["sizes"][rel])
-            siblings.append(s)
-        siblings += repo.get("extra_siblings", [])
-        body = json.dumps({"id": name, "sha": repo["commit"], "gated": repo.get("gated", False),
-                           "siblings": siblings}).encode()
+        body = listing_json(self.hub, cfg, name, repo)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -270,9 +305,14 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--root")
     ap.add_argument("--log")
+    ap.add_argument("--seed-corpus", metavar="DIR", help="write listing JSONs for a fuzzer, exit")
     args = ap.parse_args()
+    if args.seed_corpus:
+        return write_seed_corpus(args.seed_corpus)
+    if not args.root:
+        ap.error("--root is required")
     Handler.hub = Hub(args.root, args.log)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
