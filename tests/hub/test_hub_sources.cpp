@@ -1,6 +1,7 @@
 // Hub datasets (spec -> split files, Parquet conversion first) and SAE folders of multi-SAE repos,
 // against the loopback fake Hub (tests/hub/fake_hub.py).
 #include "fake_hub_server.h"
+#include "hub/dataset_layout.h"
 #include "hub_test_data.h"
 #include "mistudio/engine.h"
 #include "mistudio/hub.h"
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void parsesDatasetSpecs();
+    void layoutsFromFileNames();
     void prefersTheParquetConversion();
     void namesConfigsAndSplitsThatExist();
     void olderConversionLayout();
@@ -161,6 +163,35 @@ void TestHubSources::parsesDatasetSpecs() {
     for (const char* bad :
          {"hf:", "hf:org/x:a:b:c", "hf:org/x@", "hf:org/x:a/b", "hf:../x", "hf:org/x@a@b"})
         QCOMPARE(thrown([&] { hub::parseDatasetSpec(bad); }).code(), ErrorCode::InvalidArgument);
+}
+
+void TestHubSources::layoutsFromFileNames() {
+    using Files = std::vector<std::string>;
+    // Conversion: folder per split, the older <split>-0000x-of-0000n files, non-Parquet ignored.
+    auto conv = hub::parquetConversionLayout(
+        {"en/train-00001-of-00002.parquet", "en/train-00000-of-00002.parquet",
+         "en/validation-00000-of-00001.parquet", "fr/test/0000.parquet", "README.md", "top.parquet",
+         "en/x.json"});
+    QCOMPARE(conv["en"]["train"],
+             Files({"en/train-00000-of-00002.parquet", "en/train-00001-of-00002.parquet"}));
+    QCOMPARE(conv["en"]["validation"], Files({"en/validation-00000-of-00001.parquet"}));
+    QCOMPARE(conv["fr"]["test"], Files({"fr/test/0000.parquet"}));
+    QCOMPARE(conv.size(), size_t(2));
+    // Own files: split words in names and folders; metadata and hidden files skipped; a
+    // top-level folder is also a config.
+    auto own =
+        hub::repoDataLayout({"data/train-00000-of-00003.parquet", "data/Dev.csv",
+                             "wiki/eval_set.tsv", "wiki/training/a.txt", "dataset_infos.json",
+                             ".hidden/train.txt", "_x/test.json", "data/extra.json"});
+    QCOMPARE(own["default"]["train"],
+             Files({"data/train-00000-of-00003.parquet", "wiki/training/a.txt"}));
+    QCOMPARE(own["default"]["validation"], Files({"data/Dev.csv"}));
+    QCOMPARE(own["default"]["test"], Files({"wiki/eval_set.tsv"}));
+    QCOMPARE(own["wiki"]["train"], Files({"wiki/training/a.txt"}));
+    QCOMPARE(own.count("data"), size_t(0));
+    // No file names a split: all of them are train.
+    auto plain = hub::repoDataLayout({"a.txt", "b/c.jsonl", "README.md"});
+    QCOMPARE(plain["default"]["train"], Files({"a.txt", "b/c.jsonl"}));
 }
 
 void TestHubSources::prefersTheParquetConversion() {
