@@ -52,6 +52,7 @@ private Q_SLOTS:
     void repoOwnFilesWhenNoConversion();
     void datasetsOfflineFromTheCache();
     void datasetProgressThroughTheJobRunner();
+    void datasetDownloadIsCancellable();
     void saeSubfolderOnly();
     void saeErrorsNameTheFoldersThere();
 
@@ -88,6 +89,9 @@ void TestHubSources::initTestCase() {
     add("conv-pq", "default/train/0001.parquet", bytes(40000));
     add("conv-pq", "default/test/0000.parquet", bytes(9000));
     add("conv-pq", "wiki/partial-train/0000.parquet", bytes(7000));
+    // org/big: a conversion shard served slowly, to cancel mid-file.
+    add("big-main", "README.md", "# big");
+    add("big-pq", "default/train/0000.parquet", bytes(2000000));
     // org/old: the older conversion naming, one config.
     add("old-main", "README.md", "# old");
     add("old-pq", "plain_text/old-train-00000-of-00002.parquet", bytes(6000));
@@ -119,9 +123,10 @@ void TestHubSources::initTestCase() {
     all["dataset/org/conv"] = withConversion(repo("conv-main", '1'), "conv-pq", '2');
     all["dataset/org/old"] = withConversion(repo("old-main", '3'), "old-pq", '4');
     all["dataset/org/own"] = repo("own", '5');
+    all["dataset/org/big"] = withConversion(repo("big-main", '7'), "big-pq", '8');
     all["model/org/saes"] = repo("saes", '6');
     m_config["repos"] = all;
-    m_config["slow"] = QJsonArray{"org/conv/default/train/0000.parquet"};
+    m_config["slow"] = QJsonArray{"org/big/default/train/0000.parquet"};
     m_server.writeConfig(m_config);
     QVERIFY2(m_server.start(), "the fake Hub (python3 tests/hub/fake_hub.py) did not start");
 }
@@ -296,6 +301,30 @@ void TestHubSources::datasetProgressThroughTheJobRunner() {
     }
     QCOMPARE(total, 90000.0); // the two train shards only
     QCOMPARE(done, 90000.0);
+}
+
+void TestHubSources::datasetDownloadIsCancellable() {
+    Engine engine;
+    const auto s = settings();
+    JobHandle job =
+        engine.submit([&](JobContext& ctx) { hub::resolveDatasetFiles("hf:org/big", s, &ctx); });
+    bool cancelled = false;
+    for (int i = 0; i < 200 && !job.isFinished(); ++i) {
+        auto e = job.nextEvent(std::chrono::milliseconds(100));
+        const auto* p = e ? std::get_if<ProgressEvent>(&*e) : nullptr;
+        if (p && !cancelled && p->done > 50000) {
+            job.cancel();
+            cancelled = true;
+        }
+    }
+    const FinishedEvent fin = job.wait();
+    QVERIFY(cancelled);
+    QCOMPARE(fin.error.code, ErrorCode::Cancelled);
+    const QString blob = m_cache->path() + "/datasets--org--big/blobs/" +
+                         sha256Of(m_bytes["big-pq/default/train/0000.parquet"]);
+    const qint64 partial = QFileInfo(blob + ".incomplete").size();
+    QVERIFY2(partial > 0 && partial < 2000000, qPrintable(QString::number(partial)));
+    QVERIFY(!QFileInfo::exists(blob));
 }
 
 void TestHubSources::saeSubfolderOnly() {
