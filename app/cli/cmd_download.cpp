@@ -90,6 +90,7 @@ int runDownload(ArgParser& args) {
     JobOptions options;
     options.name = "download";
     options.queueEvents = false;
+    options.logFailure = false; // main() prints the error once
     options.onEvent = [&](uint64_t, const JobEvent& e) { printer(e); };
     hub::DownloadResult result;
     JobHandle job = engine.submit(

@@ -82,6 +82,7 @@ JobHandle Engine::submit(JobFunction fn, JobOptions options) {
     state->fn = std::move(fn);
     state->onEvent = std::move(options.onEvent);
     state->queueEvents = options.queueEvents;
+    state->logFailure = options.logFailure;
     {
         std::lock_guard lock(m_impl->mutex);
         m_impl->queue.push_back(QueueItem{{}, {}, state});
@@ -173,7 +174,7 @@ void Engine::Impl::runJob(const std::shared_ptr<JobState>& job) {
     }
     setCurrentJob(nullptr);
     job->running = false;
-    if (!finished.ok && finished.error.code != ErrorCode::Cancelled)
+    if (!finished.ok && finished.error.code != ErrorCode::Cancelled && job->logFailure)
         spdlog::error("job '{}' failed: {}", job->name, finished.error.message);
     job->deliver(finished);
     job->fn = nullptr; // release captured resources now, not when the last handle goes

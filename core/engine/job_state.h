@@ -16,6 +16,7 @@ struct JobState {
     JobFunction fn;
     EventCallback onEvent;
     bool queueEvents = true;
+    bool logFailure = true;
 
     std::atomic<bool> cancelRequested{false};
     std::atomic<bool> running{false};

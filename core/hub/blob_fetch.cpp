@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <curl/curl.h>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -106,6 +107,10 @@ int64_t fetchToIncomplete(const BlobFetch& job) {
         if (!retry)
             throwHttpError(r, *job.settings, *job.id, job.file->path);
         lastProblem = r.curlCode ? r.curlError : "HTTP " + std::to_string(r.status);
+        if (r.curlCode == CURLE_OPERATION_TIMEDOUT) // libcurl's words name no setting
+            lastProblem = "timed out: no data for " +
+                          std::to_string(job.settings->stallTimeoutSeconds) +
+                          " s (the stall timeout)";
         if (attempt < attempts)
             pause(job, attempt);
     }

@@ -1,5 +1,7 @@
 // Repository downloads into the Hugging Face cache: select files, check the disk, fetch each blob
 // with resume and verification, link it into the snapshot, write the ref.
+#include "hub/download.h"
+
 #include "hub/api.h"
 #include "hub/blob_fetch.h"
 #include "hub/cache.h"
@@ -69,6 +71,8 @@ public:
           m_repoDir(repoDir(m_settings.cacheDir, id)) {}
 
     DownloadResult run(const FileFilter& filter);
+    /// The rest of run() once the listing is known.
+    DownloadResult fromListing(const RepoInfo& repo, const FileFilter& filter);
 
 private:
     DownloadResult fromCache(const FileFilter& filter, const std::string& why) const;
@@ -177,6 +181,10 @@ DownloadResult Downloader::run(const FileFilter& filter) {
         spdlog::warn("{}; using the copy in the cache", e.what());
         return fromCache(filter, "the Hub cannot be reached");
     }
+    return fromListing(repo, filter);
+}
+
+DownloadResult Downloader::fromListing(const RepoInfo& repo, const FileFilter& filter) {
     m_commit = repo.commit;
     const std::vector<RepoFile> selected = select(repo, filter);
     if (repo.gated && m_settings.token.empty() && !selected.empty())
@@ -245,18 +253,38 @@ void Downloader::fetch(const RepoFile& file) {
 
 } // namespace
 
-DownloadResult downloadRepo(const RepoId& id, const HubSettings& settings, const FileFilter& filter,
-                            JobContext* ctx) {
-    FileFilter chosen = filter;
-    if (!chosen)
-        chosen = id.type == RepoType::Dataset ? FileFilter(isDatasetFile) : FileFilter(isModelFile);
+namespace {
+
+template <class Fn> DownloadResult filesystemErrorsInWords(const HubSettings& settings, Fn&& fn) {
     try {
-        return Downloader(id, settings, ctx).run(chosen);
+        return fn();
     } catch (const fs::filesystem_error& e) {
         throw Exception(ErrorCode::Io, e.what(), settings.cacheDir,
                         "Check that the Hugging Face cache folder (HF_HUB_CACHE) is writable and "
                         "the disk not full");
     }
+}
+
+} // namespace
+
+DownloadResult downloadRepo(const RepoId& id, const HubSettings& settings, const FileFilter& filter,
+                            JobContext* ctx) {
+    FileFilter chosen = filter;
+    if (!chosen)
+        chosen = id.type == RepoType::Dataset ? FileFilter(isDatasetFile) : FileFilter(isModelFile);
+    return filesystemErrorsInWords(settings,
+                                   [&] { return Downloader(id, settings, ctx).run(chosen); });
+}
+
+DownloadResult downloadListed(const RepoInfo& repo, const HubSettings& settings,
+                              const FileFilter& filter, JobContext* ctx) {
+    checkRevision(repo.id.revision);
+    return filesystemErrorsInWords(
+        settings, [&] { return Downloader(repo.id, settings, ctx).fromListing(repo, filter); });
+}
+
+HubSettings withCacheDefaults(const HubSettings& settings) {
+    return withDefaults(settings);
 }
 
 std::string resolveModelPath(const std::string& ref, const HubSettings& settings, JobContext* ctx) {

@@ -2,6 +2,7 @@
 """A small stand-in for the Hugging Face Hub, for the Hub client's tests. Loopback only.
 
 Usage: fake_hub.py --root DIR [--log FILE]
+       fake_hub.py --seed-corpus DIR   (listing JSONs as seeds for tests/fuzz_hub)
 Prints "PORT <n>" on stdout once it listens on 127.0.0.1:<n> (a free port).
 
 DIR/hub.json describes the repos and the faults to inject:
@@ -14,7 +15,13 @@ DIR/hub.json describes the repos and the faults to inject:
    "no_range": ["org/name/file"],    # Range is ignored: 200 with the whole file
    "slow": ["org/name/file"],        # 16 KB every 50 ms
    "busy": {"org/name/file": n},     # the first n GETs of that file answer 503
+   "stall": {"org/name/file": n},    # the first n GETs send half the body, then nothing for
+   "stall_seconds": 4,               #   stall_seconds (default 4), then close
+   "reset": {"org/name/file": n},    # the first n GETs send half the body, then a TCP reset
+   "long_length": {"org/name/file": n},  # the first n GETs announce 1000 bytes more than sent
    "token": "..."}                   # when set, requests without "Bearer <token>" get 401
+A repo may also have "revisions": {"refs/convert/parquet": {"commit": ..., "dir": ...}}: other
+revisions with their own files (the Hub's Parquet conversion of a dataset).
 Files ending in .safetensors or .parquet are LFS files: listed with lfs.sha256, and resolve/
 redirects (302) to /cdn/<sha256> like the real Hub. Others are served directly with their git
 blob id as ETag. Every request is appended to the log file as one JSON line
@@ -22,6 +29,8 @@ blob id as ETag. Every request is appended to the log file as one JSON line
 """
 import argparse
 import hashlib
+import socket
+import struct
 import json
 import os
 import sys
@@ -31,7 +40,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-CUTS_DONE = {}
+FAULTS_DONE = {}
 BUSY_DONE = {}
 
 
@@ -60,6 +69,56 @@ class Hub:
                 full = os.path.join(dirpath, n)
                 out[os.path.relpath(full, base).replace(os.sep, "/")] = full
         return out
+
+
+def listing_json(hub, cfg, name, repo):
+    """The body of GET /api/.../revision/...: what the real Hub sends with ?blobs=true."""
+    siblings = []
+    for rel, full in sorted(hub.files(repo).items()):
+        data = open(full, "rb").read()
+        s = {"rfilename": rel, "blobId": git_blob_id(data), "size": len(data)}
+        if is_lfs(rel):
+            sha = hashlib.sha256(data).hexdigest()
+            if name + "/" + rel in cfg.get("bad_sha256", []):
+                sha = hashlib.sha256(data + b"x").hexdigest()
+            s["lfs"] = {"sha256": sha, "size": len(data), "pointerSize": 134}
+        if rel in repo.get("sizes", {}):
+            s["size"] = int(repo["sizes"][rel])
+            if "lfs" in s:
+                s["lfs"]["size"] = int(repo["sizes"][rel])
+        siblings.append(s)
+    siblings += repo.get("extra_siblings", [])
+    return json.dumps({"id": name, "sha": repo["commit"], "gated": repo.get("gated", False),
+                       "siblings": siblings}).encode()
+
+
+def write_seed_corpus(out_dir):
+    """Listings of a few small repos (a model, a dataset and its Parquet conversion, an SAE
+    release, gated, extra siblings), one file each: the fuzzer's seeds."""
+    import tempfile
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        layouts = {
+            "model": ["config.json", "tokenizer.json", "model.safetensors", "pytorch_model.bin"],
+            "dataset": ["data/train-00000-of-00001.parquet", "train.jsonl", "README.md"],
+            "conversion": ["default/train/0000.parquet", "wiki/partial-test/0001.parquet"],
+            "sae": ["blocks.8.hook_resid_post/cfg.json", "layer_20/width_16k/l0_71/params.npz"],
+        }
+        variants = [{}, {"gated": "manual"}, {"gated": True},
+                    {"extra_siblings": [{"rfilename": "../x", "size": 1}],
+                     "sizes": {"config.json": 1e17}}]
+        for i, (kind, files) in enumerate(sorted(layouts.items())):
+            base = os.path.join(tmp, kind)
+            for n, rel in enumerate(files):
+                path = os.path.join(base, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(b"%s %d" % (rel.encode(), n) * (n + 1))
+            for j, variant in enumerate(variants):
+                repo = dict(variant, commit="%x" % (i * 4 + j) * 40, dir=base)
+                body = listing_json(Hub(tmp, None), {}, "org/" + kind, repo)
+                with open(os.path.join(out_dir, "%s-%d.json" % (kind, j)), "wb") as f:
+                    f.write(body)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -119,32 +178,19 @@ class Handler(BaseHTTPRequestHandler):
         if repo.get("gated") is True:
             self.send_error_json(401, "GatedRepo", "Access to this repo is restricted")
             return None
-        if rev not in ("main", repo["commit"]):
-            self.send_error_json(404, "RevisionNotFound", "Invalid rev id: " + rev)
-            return None
-        return repo
+        if rev in ("main", repo["commit"]):
+            return repo
+        for name_, other in repo.get("revisions", {}).items():
+            if rev in (name_, other["commit"]):
+                return dict(repo, commit=other["commit"], dir=other["dir"])
+        self.send_error_json(404, "RevisionNotFound", "Invalid rev id: " + rev)
+        return None
 
     def serve_api(self, cfg, kind, name, rev):
         repo = self.find_repo(cfg, kind, name, rev)
         if repo is None:
             return
-        siblings = []
-        for rel, full in sorted(self.hub.files(repo).items()):
-            data = open(full, "rb").read()
-            s = {"rfilename": rel, "blobId": git_blob_id(data), "size": len(data)}
-            if is_lfs(rel):
-                sha = hashlib.sha256(data).hexdigest()
-                if name + "/" + rel in cfg.get("bad_sha256", []):
-                    sha = hashlib.sha256(data + b"x").hexdigest()
-                s["lfs"] = {"sha256": sha, "size": len(data), "pointerSize": 134}
-            if rel in repo.get("sizes", {}):
-                s["size"] = int(repo["sizes"][rel])
-                if "lfs" in s:
-                    s["lfs"]["size"] = int(repo["sizes"][rel])
-            siblings.append(s)
-        siblings += repo.get("extra_siblings", [])
-        body = json.dumps({"id": name, "sha": repo["commit"], "gated": repo.get("gated", False),
-                           "siblings": siblings}).encode()
+        body = listing_json(self.hub, cfg, name, repo)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -181,7 +227,9 @@ class Handler(BaseHTTPRequestHandler):
     def serve_cdn(self, cfg, sha):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         key = query.get("key", [""])[0]
-        for repo in cfg["repos"].values():
+        revisions = [r for repo in cfg["repos"].values()
+                     for r in [repo] + list(repo.get("revisions", {}).values())]
+        for repo in revisions:
             if "dir" not in repo:
                 continue
             for rel, full in self.hub.files(repo).items():
@@ -189,6 +237,15 @@ class Handler(BaseHTTPRequestHandler):
                 if hashlib.sha256(data).hexdigest() == sha:
                     return self.send_bytes(cfg, key, data, '"%s"' % sha)
         self.send_error_json(404, None, "no such blob")
+
+    def take_fault(self, cfg, fault, key):
+        """True for the first n GETs of `key` when cfg[fault][key] = n."""
+        with LOCK:
+            done = FAULTS_DONE.setdefault(fault, {})
+            hit = done.get(key, 0) < cfg.get(fault, {}).get(key, 0)
+            if hit:
+                done[key] = done.get(key, 0) + 1
+        return hit
 
     def send_bytes(self, cfg, key, data, etag):
         start = 0
@@ -206,14 +263,32 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
+        long_length = self.take_fault(cfg, "long_length", key)
         self.send_header("ETag", etag)
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) + (1000 if long_length else 0)))
         self.end_headers()
-        with LOCK:
-            cut = CUTS_DONE.get(key, 0) < cfg.get("cut", {}).get(key, 0)
-            if cut:
-                CUTS_DONE[key] = CUTS_DONE.get(key, 0) + 1
+        if long_length:
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if self.take_fault(cfg, "stall", key):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            time.sleep(cfg.get("stall_seconds", 4))
+            self.close_connection = True
+            return
+        if self.take_fault(cfg, "reset", key):
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            # SO_LINGER with a zero timeout: close() sends a RST instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        cut = self.take_fault(cfg, "cut", key)
         if cut:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -230,9 +305,14 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--root")
     ap.add_argument("--log")
+    ap.add_argument("--seed-corpus", metavar="DIR", help="write listing JSONs for a fuzzer, exit")
     args = ap.parse_args()
+    if args.seed_corpus:
+        return write_seed_corpus(args.seed_corpus)
+    if not args.root:
+        ap.error("--root is required")
     Handler.hub = Hub(args.root, args.log)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

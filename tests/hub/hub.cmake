@@ -17,3 +17,14 @@ mistudio_add_test(NAME test_hub_cache
   LIBS mistudio_core
   LABELS unit)
 target_include_directories(test_hub_cache PRIVATE ${PROJECT_SOURCE_DIR}/core)
+mistudio_add_test(NAME test_hub_sources
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_sources.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_include_directories(test_hub_sources PRIVATE ${PROJECT_SOURCE_DIR}/core)
+target_compile_definitions(test_hub_sources PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
+mistudio_add_test(NAME test_hub_faults
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_faults.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_compile_definitions(test_hub_faults PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")

@@ -76,6 +76,9 @@ struct JobOptions {
     std::string name = "job";
     EventCallback onEvent;   // optional push delivery
     bool queueEvents = true; // keep events for takeEvents()/nextEvent()
+    /// Log a failure at error level. A caller that shows the error itself (the CLI prints it
+    /// once on stderr) turns this off so the message does not appear twice.
+    bool logFailure = true;
 };
 
 class Engine {

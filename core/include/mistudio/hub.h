@@ -127,5 +127,43 @@ std::optional<std::string> cachedSnapshot(const RepoId& id, const std::string& c
 std::string resolveModelPath(const std::string& ref, const HubSettings& settings,
                              JobContext* ctx = nullptr);
 
+/// A Hub dataset as the user names it: "hf:org/name[:config][:split][@revision]" (the "hf:"
+/// prefix is optional here; "@revision" may also come right after the name).
+struct DatasetSpec {
+    RepoId id; // type Dataset; revision "main" unless given
+    bool revisionGiven = false;
+    std::string config; // empty: "default" (or the only config there is)
+    std::string split;  // empty: "train" (or the only split there is)
+    /// "hf:org/name:X" with one field: X is the config when the dataset has a config X, else
+    /// the split of the default config (as in "hf:stas/openwebtext-10k:train").
+    bool configOrSplit = false;
+};
+
+/// True when `spec` starts with "hf:".
+bool isHubDatasetSpec(const std::string& spec);
+/// Parses a dataset spec; throws InvalidArgument (with the expected form) on anything else.
+DatasetSpec parseDatasetSpec(const std::string& spec);
+
+/// The local files (absolute paths, in shard order) of a dataset split. Prefers the Hub's Parquet
+/// conversion (revision refs/convert/parquet: <config>/<split>/NNNN.parquet, or the older
+/// <config>/<name>-<split>[-0000x-of-0000n].parquet) when no other revision was asked, else the
+/// repo's own data files (.parquet .jsonl .json .csv .tsv .txt) whose path names the split
+/// (data/train-*.parquet, train.jsonl, test/..., "validation"/"valid"/"dev"/"val" ...; all of
+/// them are "train" when none does). Downloads only those files (progress and cancellation
+/// through `ctx`); offline (settings.offline, or the Hub unreachable) from the cache. A missing
+/// config or split is NotFound naming the ones that exist.
+std::vector<std::string> resolveDatasetFiles(const std::string& spec, const HubSettings& settings,
+                                             JobContext* ctx = nullptr);
+
+/// A sparse autoencoder's folder on disk. `ref` is a local folder, or "hf:org/name[/SUB/FOLDER]
+/// [@revision]" (SAELens-style releases:
+/// jbloom/GPT2-Small-SAEs-Reformatted/blocks.8.hook_resid_post, Gemma Scope
+/// layer_20/width_16k/average_l0_71, sparsify's layers.6): only the files under that folder an SAE
+/// needs are downloaded (*.json configs, *.safetensors incl. sparsity, *.npz,
+/// *.npy), never pickles. Returns <snapshot>/<SUB/FOLDER>. A folder without SAE files is NotFound
+/// naming SAE folders the repo has.
+std::string resolveSaeFolder(const std::string& ref, const HubSettings& settings,
+                             JobContext* ctx = nullptr);
+
 } // namespace hub
 } // namespace mistudio
