@@ -91,8 +91,8 @@ private Q_SLOTS:
                 QVERIFY(got.stats.dataPagesV1 + got.stats.dataPagesV2 > got.stats.rowGroups);
             ++checked;
         }
-        // 4 codecs x (v1: 3 encodings, v2: 2) x required/optional, and 4 files with statistics.
-        QCOMPARE(checked, 44);
+        // 4 codecs x (v1: 3 encodings, v2: 2) x required/optional, and 6 with statistics.
+        QCOMPARE(checked, 46);
     }
 
     void unsupportedFeaturesAreNamed() {
