@@ -2,7 +2,7 @@
 // The packer's input: documents (optionally shuffled through a seeded buffer) tokenized in
 // batches across threads, handed out one at a time in a deterministic order.
 
-#include "mistudio/windows.h"
+#include "mistudio/token_windows.h"
 
 #include <deque>
 #include <random>

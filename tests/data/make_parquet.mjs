@@ -33,10 +33,11 @@ function makeTable(texts, nullable, textType = new arrow.Utf8()) {
 }
 const toWasm = (t) => pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream'));
 
-function props({ codec, version, dict, encoding }) {
+function props({ codec, version, dict, encoding, stats = pw.EnabledStatistics.None, dictLimit = 1 << 20 }) {
   let b = new pw.WriterPropertiesBuilder().setCompression(codec).setWriterVersion(version)
     .setDictionaryEnabled(dict).setMaxRowGroupSize(16).setDataPageSizeLimit(256)
-    .setWriteBatchSize(4).setStatisticsEnabled(pw.EnabledStatistics.None);
+    .setDictionaryPageSizeLimit(dictLimit)
+    .setWriteBatchSize(4).setStatisticsEnabled(stats);
   if (encoding !== undefined) b = b.setColumnEncoding('text', encoding);
   return b.build();
 }
@@ -111,6 +112,24 @@ for (const [cname, codec] of Object.entries(codecs))
           row_groups: Math.ceil(texts.length / 16) }, enc === 'plaindict' ? toPlainDictionary : null);
       }
     }
+
+// As pyarrow writes by default: min/max statistics in the page headers and column chunks, and
+// page indexes (the reader must skip all of them).
+for (const [name, codec, version, dict, dictLimit] of [
+  // A dictionary that overflows: dictionary pages first, then PLAIN pages in the same chunk.
+  ['snappy_v1_dict_fallback_optional_stats.parquet', 'snappy', 1, true, 64],
+  ['zstd_v2_dict_fallback_optional_stats.parquet', 'zstd', 2, true, 64],['snappy_v1_dict_optional_stats.parquet', 'snappy', 1, true],
+  ['snappy_v2_plain_optional_stats.parquet', 'snappy', 2, false],
+  ['zstd_v1_plain_optional_stats.parquet', 'zstd', 1, false],
+  ['gzip_v2_dict_optional_stats.parquet', 'gzip', 2, true]]) {
+  const texts = rows.map((r, i) => (i % 4 === 1 ? null : r));
+  const p = props({ codec: codecs[codec], version: version === 1 ? pw.WriterVersion.V1 : pw.WriterVersion.V2,
+    dict, encoding: pw.Encoding.PLAIN, stats: pw.EnabledStatistics.Page, dictLimit });
+  write(name, makeTable(texts, true), p, {
+    texts: texts.filter((t) => t !== null), nulls: texts.filter((t) => t === null).length,
+    rows: texts.flatMap((t, i) => (t === null ? [] : [i])), codec: codec.toUpperCase(),
+    page_version: version, encoding: dict ? 'RLE_DICTIONARY' : 'PLAIN', row_groups: Math.ceil(texts.length / 16) });
+}
 
 // Valid files with features the reader refuses with a message naming the feature.
 const short = rows.slice(0, 5);

@@ -91,7 +91,8 @@ private Q_SLOTS:
                 QVERIFY(got.stats.dataPagesV1 + got.stats.dataPagesV2 > got.stats.rowGroups);
             ++checked;
         }
-        QCOMPARE(checked, 40); // 4 codecs x (v1: 3 encodings, v2: 2) x required/optional
+        // 4 codecs x (v1: 3 encodings, v2: 2) x required/optional, and 6 with statistics.
+        QCOMPARE(checked, 46);
     }
 
     void unsupportedFeaturesAreNamed() {

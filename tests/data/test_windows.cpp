@@ -2,7 +2,7 @@
 // computed by hand, plus determinism, shuffling and tracing positions back to the text.
 #include "mistudio/dataset.h"
 #include "mistudio/result.h"
-#include "mistudio/windows.h"
+#include "mistudio/token_windows.h"
 #include "test_support.h"
 
 #include <QTemporaryDir>

@@ -1,4 +1,4 @@
-#include "mistudio/windows.h"
+#include "mistudio/token_windows.h"
 
 #include "data/token_feed.h"
 #include "mistudio/result.h"
