@@ -12,7 +12,7 @@ core_pkgs=(
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
   libgl-dev
 )
-optional_pkgs=(ccache python3)
+optional_pkgs=(ccache python3 python3-torch) # python3-torch: tests/bench/topk_reference.py
 
 missing=()
 for p in "${core_pkgs[@]}" "${optional_pkgs[@]}"; do
