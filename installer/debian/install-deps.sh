@@ -11,8 +11,9 @@ core_pkgs=(
   libpcre2-dev libutf8proc-dev zlib1g-dev libzstd-dev libsnappy-dev
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
   libgl-dev
+  python3-torch # plain-PyTorch reference of `mistudio-cli bench sae` (tests/bench)
 )
-optional_pkgs=(ccache python3 python3-torch) # python3-torch: tests/bench/topk_reference.py
+optional_pkgs=(ccache python3)
 
 missing=()
 for p in "${core_pkgs[@]}" "${optional_pkgs[@]}"; do
