@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <map>
 
 using namespace mistudio;
 using namespace mistudio::sae;
@@ -21,6 +22,7 @@ class TestSaeTrain : public QObject {
 private Q_SLOTS:
     void resumeIsExact();
     void nonFiniteActivationsStopNamingTheStep();
+    void liveMetricsAreJobEvents();
     void saeLensRoundTrip();
     void loadsSaeLensVariants();
 };
@@ -124,6 +126,35 @@ void TestSaeTrain::nonFiniteActivationsStopNamingTheStep() {
     QVERIFY(!fin.ok);
     QCOMPARE(fin.error.code, ErrorCode::NumericalError);
     QVERIFY2(fin.error.message.find("step 3") != std::string::npos, fin.error.message.c_str());
+}
+
+void TestSaeTrain::liveMetricsAreJobEvents() {
+    SyntheticSource::Options o;
+    o.dIn = 8;
+    o.nFeatures = 12;
+    SyntheticSource source(o);
+    SweepSettings s;
+    for (int k : {2, 4})
+        s.saes.push_back(config({{"architecture", "topk"},
+                                 {"k", k},
+                                 {"d_sae", 16},
+                                 {"batch_size", 32},
+                                 {"name", k == 2 ? "k2" : "k4"}},
+                                8));
+    s.tokens = 32 * 20;
+    s.logEvery = 10;
+    SweepTrainer sweep(s, source);
+    Engine engine;
+    JobHandle job = engine.submit([&](JobContext& ctx) { sweep.run(ctx, false); });
+    QVERIFY(job.wait().ok);
+    std::map<std::string, std::vector<int64_t>> steps;
+    for (const auto& e : job.takeEvents())
+        if (auto* m = std::get_if<MetricEvent>(&e))
+            steps[m->name].push_back(m->step);
+    for (const char* name :
+         {"k2/loss", "k4/loss", "k2/mse", "k2/fvu", "k2/l0", "k4/dead", "k4/dense", "k2/lr",
+          "k2/grad_norm", "k2/tokens_per_s", "k2/sparsity_coefficient", "k2/aux_loss"})
+        QVERIFY2((steps[name] == std::vector<int64_t>{9, 19}), name);
 }
 
 void TestSaeTrain::saeLensRoundTrip() {
