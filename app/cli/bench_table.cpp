@@ -5,6 +5,7 @@ namespace mistudio::cli {
 
 int runBenchTokenize(ArgParser& args);
 int runBenchForward(ArgParser& args);
+int runBenchSae(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
@@ -14,6 +15,8 @@ const std::vector<Command>& benchCommands() {
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] [--seconds S] "
          "[--device cpu|cuda]",
          runBenchForward},
+        {"sae", "TopK SAE training step vs. plain PyTorch",
+         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]", runBenchSae},
     };
     return table;
 }

@@ -9,6 +9,7 @@ int runInspect(ArgParser& args);
 int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
+int runTrain(ArgParser& args);
 int runBench(ArgParser& args);
 
 const std::vector<Command>& commands() {
@@ -30,9 +31,12 @@ const std::vector<Command>& commands() {
         {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
          "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
          runMakeSynthetic},
-        {"bench", "Benchmarks: bench tokenize ... | bench forward ...",
+        {"train", "Train sparse autoencoders on activations (RUN.json)",
+         "train --config RUN.json [--resume]", runTrain},
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench sae ...",
          "bench tokenize --tokenizer PATH --input FILE | "
-         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK]",
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
+         "bench sae [--d-in 768] [--d-sae 24576] [--k 32] [--batch 4096] [--steps 5]",
          runBench},
     };
     return table;
