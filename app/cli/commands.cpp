@@ -11,6 +11,7 @@ int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runTrain(ArgParser& args);
 int runBench(ArgParser& args);
+int runDatasetPreview(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -38,6 +39,9 @@ const std::vector<Command>& commands() {
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
          "bench sae [--d-in 768] [--d-sae 24576] [--k 32] [--batch 4096] [--steps 5]",
          runBench},
+        {"dataset-preview", "Print a local dataset's first documents as JSON lines",
+         "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",
+         runDatasetPreview},
     };
     return table;
 }
