@@ -315,6 +315,8 @@ void TestTokenizer::syntheticPipeline() {
     QCOMPARE(tk.decode({5, 6, 4, 7, 8}), std::string("abc! ab 1 2"));
     QCOMPARE(tk.decode({10, 5, 11}, true), std::string("abc"));
     QCOMPARE(tk.vocabSize(), size_t(13));
+    QVERIFY(tk.encode("   \t ", false).ids.empty()); // Strip leaves nothing to tokenize
+    QCOMPARE(show(tk.encode(" xyz ", false).ids), show({12}));
 }
 
 void TestTokenizer::badFilesGiveClearErrors() {
