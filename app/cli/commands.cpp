@@ -13,8 +13,8 @@ const std::vector<Command>& commands() {
         {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
          "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
          runTokenize},
-        {"bench", "Benchmarks: bench tokenize ...", "bench tokenize --tokenizer PATH --input FILE",
-         runBench},
+        {"bench", "Benchmarks: a table of figures, then one JSON line (bench NAME ...)",
+         "bench NAME [FLAGS...]   e.g. bench tokenize --tokenizer PATH --input FILE", runBench},
     };
     return table;
 }
