@@ -4,11 +4,16 @@
 namespace mistudio::cli {
 
 int runBenchTokenize(ArgParser& args);
+int runBenchForward(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
         {"tokenize", "Tokenizer throughput in MB/s, single-threaded and on all threads",
          "bench tokenize --tokenizer PATH --input FILE [--threads N]", runBenchTokenize},
+        {"forward", "Transformer forward tokens/s vs this machine's fp32 GEMM rate",
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] [--seconds S] "
+         "[--device cpu|cuda]",
+         runBenchForward},
     };
     return table;
 }

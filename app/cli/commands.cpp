@@ -5,6 +5,10 @@ namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
 int runTokenize(ArgParser& args);
+int runInspect(ArgParser& args);
+int runForward(ArgParser& args);
+int runGenerate(ArgParser& args);
+int runMakeSynthetic(ArgParser& args);
 int runBench(ArgParser& args);
 
 const std::vector<Command>& commands() {
@@ -13,8 +17,23 @@ const std::vector<Command>& commands() {
         {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
          "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
          runTokenize},
-        {"bench", "Benchmarks: a table of figures, then one JSON line (bench NAME ...)",
-         "bench NAME [FLAGS...]   e.g. bench tokenize --tokenizer PATH --input FILE", runBench},
+        {"inspect", "Describe a local model folder as JSON (dims, params, hook points)",
+         "inspect MODEL", runInspect},
+        {"forward", "Run a model on token ids; write hidden states and logits (safetensors)",
+         "forward --model MODEL --input-ids FILE.safetensors --out OUT.safetensors "
+         "[--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quant none|int8|nf4|int4]",
+         runForward},
+        {"generate", "Greedy continuation of a prompt",
+         "generate --model MODEL (--prompt TEXT | --prompt-ids 1,2,3) [--max-new-tokens N] "
+         "[--device cpu|cuda] [--json]",
+         runGenerate},
+        {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
+         "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
+         runMakeSynthetic},
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ...",
+         "bench tokenize --tokenizer PATH --input FILE | "
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK]",
+         runBench},
     };
     return table;
 }
