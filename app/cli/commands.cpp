@@ -10,6 +10,7 @@ int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runBench(ArgParser& args);
+int runDatasetPreview(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -34,6 +35,9 @@ const std::vector<Command>& commands() {
          "bench tokenize --tokenizer PATH --input FILE | "
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK]",
          runBench},
+        {"dataset-preview", "Print a local dataset's first documents as JSON lines",
+         "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",
+         runDatasetPreview},
     };
     return table;
 }
