@@ -44,6 +44,7 @@ private Q_SLOTS:
     void randomRoundTripWithinBounds();
     void elementwiseErrorBounds();
     void chunkedProcessingIsSeamless();
+    void rowLookupMatchesFullDequantize();
     void fixtureWeightsWithinBounds();
     void quantizedLinearForwardAndBytes();
     void resolveComputeTypeFallbacks();
@@ -217,6 +218,23 @@ void TestQuant::chunkedProcessingIsSeamless() {
     }
     QVERIFY_THROWS_EXCEPTION(Exception,
                              dequantizeInto(quantize(w, {QuantMode::Int8}), at::empty({5})));
+}
+
+void TestQuant::rowLookupMatchesFullDequantize() {
+    at::manual_seed(10);
+    const at::Tensor emb = at::randn({50, 128});
+    const at::Tensor ids = at::tensor(std::vector<int64_t>{3, 0, 49, 3, 17, 8}).view({2, 3});
+    for (const QuantConfig& c :
+         {QuantConfig{QuantMode::None}, QuantConfig{QuantMode::BF16}, QuantConfig{QuantMode::Int8},
+          QuantConfig{QuantMode::NF4}, QuantConfig{QuantMode::NF4, 64, true},
+          QuantConfig{QuantMode::Int4, 32}}) {
+        const QuantizedTensor q = quantize(emb, c);
+        const at::Tensor expected = dequantize(q).index_select(0, ids.flatten()).view({2, 3, 128});
+        QVERIFY2(at::equal(dequantizeRows(q, ids), expected), quantModeName(c.mode));
+    }
+    // 4-bit blocks would straddle rows of 100 columns: refused with a reason.
+    QVERIFY_THROWS_EXCEPTION(Exception,
+                             dequantizeRows(quantize(at::randn({4, 100}), {QuantMode::NF4}), ids));
 }
 
 void TestQuant::fixtureWeightsWithinBounds() {
