@@ -88,6 +88,8 @@ public:
     SafetensorsWriter& operator=(const SafetensorsWriter&) = delete;
 
     void declare(const std::string& name, DType dtype, std::vector<int64_t> shape);
+    /// Adds or replaces a __metadata__ entry; allowed until the first write().
+    void setMetadata(const std::string& key, const std::string& value);
     void write(const std::string& name, const void* data, size_t bytes); // chunks allowed
     void write(const std::string& name, const at::Tensor& t); // CPU tensor of the declared dtype
     void commit();
