@@ -119,6 +119,8 @@ void TestSafetensors::bf16IsUpperHalfOfFloat32() {
                  std::bit_cast<uint32_t>(expected[i]));
     QCOMPARE(file->view("h").scalar_type(), at::kBFloat16);
     // The Python reader decodes the same bytes the same way (sum of finite values aside).
+    if (!st_test::havePython())
+        return;
     const QJsonObject ref = st_test::pythonReference(path)
                                 .value(QStringLiteral("tensors"))
                                 .toObject()
