@@ -53,14 +53,17 @@ void AddedVocab::Trie::add(std::string_view key, int32_t token) {
     if (nodes.empty())
         nodes.emplace_back();
     int32_t node = 0;
-    for (unsigned char c : key) {
-        const uint64_t k = (static_cast<uint64_t>(node) << 8) | c;
-        auto it = edges.find(k);
+    for (size_t k = 0; k < key.size(); ++k) {
+        const auto c = static_cast<unsigned char>(key[k]);
+        const uint64_t edge = (static_cast<uint64_t>(node) << 8) | c;
+        auto it = edges.find(edge);
         if (it == edges.end()) {
             nodes.emplace_back();
-            it = edges.emplace(k, static_cast<int32_t>(nodes.size() - 1)).first;
+            it = edges.emplace(edge, static_cast<int32_t>(nodes.size() - 1)).first;
         }
         node = it->second;
+        if (k == 0)
+            root[c] = node;
     }
     if (nodes[node].terminal < 0) // first registration of a content wins
         nodes[node].terminal = token;
@@ -69,8 +72,12 @@ void AddedVocab::Trie::add(std::string_view key, int32_t token) {
 
 std::pair<int32_t, size_t> AddedVocab::Trie::longest(std::string_view s, size_t i) const {
     std::pair<int32_t, size_t> best{-1, i};
-    int32_t node = 0;
-    for (size_t k = i; k < s.size(); ++k) {
+    int32_t node = root[static_cast<unsigned char>(s[i])];
+    if (node < 0)
+        return best;
+    if (nodes[node].terminal >= 0)
+        best = {nodes[node].terminal, i + 1};
+    for (size_t k = i + 1; k < s.size(); ++k) {
         auto it = edges.find((static_cast<uint64_t>(node) << 8) | static_cast<unsigned char>(s[k]));
         if (it == edges.end())
             break;
@@ -97,8 +104,7 @@ void AddedVocab::build(std::vector<AddedToken> tokens, const Normalizer* normali
     }
 }
 
-void AddedVocab::split(std::string_view s, bool normalizedSet,
-                       std::vector<AddedSplit>& out) const {
+void AddedVocab::split(std::string_view s, bool normalizedSet, std::vector<AddedSplit>& out) const {
     if (s.empty())
         return;
     const Trie& trie = normalizedSet ? m_norm : m_raw;
@@ -122,7 +128,8 @@ void AddedVocab::split(std::string_view s, bool normalizedSet,
             if (t.rstrip)
                 stop = rightmostSpaceAtStart(s, stop);
             if (startOffset < start)
-                out.push_back({-1, static_cast<uint32_t>(startOffset), static_cast<uint32_t>(start)});
+                out.push_back(
+                    {-1, static_cast<uint32_t>(startOffset), static_cast<uint32_t>(start)});
             out.push_back({t.id, static_cast<uint32_t>(start), static_cast<uint32_t>(stop)});
             startOffset = stop;
             i = std::max(i, stop);

@@ -3,7 +3,9 @@
 // model runs: the non-normalized ones in the raw text, the normalized ones in each normalized
 // piece; leftmost-longest, with the single_word / lstrip / rstrip rules of the reference.
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,7 +53,9 @@ private:
         };
         std::vector<Node> nodes;
         std::unordered_map<uint64_t, int32_t> edges; // (node << 8 | byte) -> child
+        int32_t root[256];                           // children of the root, or -1
         bool any = false;
+        Trie() { std::fill(std::begin(root), std::end(root), -1); }
         void add(std::string_view key, int32_t token);
         /// Longest key starting at s[i], as (token index, end) or token -1.
         std::pair<int32_t, size_t> longest(std::string_view s, size_t i) const;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace mistudio::tok {
@@ -12,7 +13,7 @@ namespace mistudio::tok {
 namespace {
 
 constexpr size_t kCacheMaxWordBytes = 256; // longer words are not cached (as the reference)
-constexpr size_t kCacheMaxEntries = 200000;
+constexpr size_t kCacheSlots = 1 << 15;    // 16384 words before it is cleared (stays in L2)
 
 struct Sym {
     int32_t id;
@@ -40,42 +41,61 @@ constexpr uint64_t kEmpty = ~0ULL;
 } // namespace
 
 const WordToken* BpeCache::find(std::string_view word, size_t& count) const {
-    auto it = m_index.find(word);
-    if (it == m_index.end())
+    if (m_slots.empty())
         return nullptr;
-    count = it->second.second;
-    return m_arena.data() + it->second.first;
+    const uint64_t h = hashOf(word);
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const Slot& s = m_slots[i];
+        if (s.hash == 0)
+            return nullptr;
+        if (s.hash == h && s.keyLen == word.size() &&
+            std::memcmp(m_keys.data() + s.keyAt, word.data(), word.size()) == 0) {
+            count = s.tokCount;
+            return m_tokens.data() + s.tokAt;
+        }
+    }
 }
 
 void BpeCache::insert(std::string_view word, const std::vector<WordToken>& tokens) {
-    if (m_index.size() >= kCacheMaxEntries) {
-        m_index.clear();
-        m_arena.clear();
+    if (m_slots.empty())
+        m_slots.resize(kCacheSlots);
+    if (m_size * 2 >= m_slots.size()) { // keep the table at most half full
+        std::fill(m_slots.begin(), m_slots.end(), Slot{});
+        m_keys.clear();
+        m_tokens.clear();
+        m_size = 0;
     }
-    const auto at = static_cast<uint32_t>(m_arena.size());
-    m_arena.insert(m_arena.end(), tokens.begin(), tokens.end());
-    m_index.emplace(std::string(word), std::make_pair(at, static_cast<uint32_t>(tokens.size())));
+    const uint64_t h = hashOf(word);
+    const size_t mask = m_slots.size() - 1;
+    size_t i = h & mask;
+    while (m_slots[i].hash != 0)
+        i = (i + 1) & mask;
+    m_slots[i] = {h, static_cast<uint32_t>(m_keys.size()), static_cast<uint32_t>(word.size()),
+                  static_cast<uint32_t>(m_tokens.size()), static_cast<uint32_t>(tokens.size())};
+    m_keys.append(word);
+    m_tokens.insert(m_tokens.end(), tokens.begin(), tokens.end());
+    ++m_size;
 }
 
 void Bpe::MergeMap::reserve(size_t n) {
     size_t cap = 16;
     while (cap < n * 2)
         cap <<= 1;
-    m_keys.assign(cap, kEmpty);
-    m_values.assign(cap, {0, 0});
+    m_entries.assign(cap, Entry{kEmpty, {0, 0}});
     m_mask = cap - 1;
 }
 
 void Bpe::MergeMap::insert(uint64_t key, MergeValue v) {
     for (uint64_t i = mix(key) & m_mask;; i = (i + 1) & m_mask) {
-        if (m_keys[i] == kEmpty) {
-            m_keys[i] = key;
-            m_values[i] = v;
+        Entry& e = m_entries[i];
+        if (e.key == kEmpty) {
+            e = {key, v};
             ++m_size;
             return;
         }
-        if (m_keys[i] == key) { // a repeated merge: the later line wins, as in the reference
-            m_values[i] = v;
+        if (e.key == key) { // a repeated merge: the later line wins, as in the reference
+            e.value = v;
             return;
         }
     }
@@ -83,9 +103,10 @@ void Bpe::MergeMap::insert(uint64_t key, MergeValue v) {
 
 const Bpe::MergeValue* Bpe::MergeMap::find(uint64_t key) const {
     for (uint64_t i = mix(key) & m_mask;; i = (i + 1) & m_mask) {
-        if (m_keys[i] == key)
-            return &m_values[i];
-        if (m_keys[i] == kEmpty)
+        const Entry& e = m_entries[i];
+        if (e.key == key)
+            return &e.value;
+        if (e.key == kEmpty)
             return nullptr;
     }
 }
@@ -124,8 +145,9 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
     if (!unk.empty()) {
         auto it = m_vocab.find(unk);
         if (it == m_vocab.end())
-            throw Exception(ErrorCode::InvalidFormat, "unk_token '" + unk + "' is not in the vocabulary",
-                            where, "add it to model.vocab or set unk_token to null");
+            throw Exception(ErrorCode::InvalidFormat,
+                            "unk_token '" + unk + "' is not in the vocabulary", where,
+                            "add it to model.vocab or set unk_token to null");
         m_unkId = it->second;
     }
     for (int b = 0; b < 256; ++b) {
@@ -133,18 +155,26 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
         std::snprintf(name, sizeof name, "<0x%02X>", b);
         m_byteIds[b] = lookup(name);
     }
-    m_smallChars.assign(0x800, -1);
-    if (m_prefix.empty() && m_suffix.empty())
+    // Undecorated single characters are looked up in a table (left empty when a prefix or
+    // suffix decorates them, then the vocabulary is asked).
+    if (m_prefix.empty() && m_suffix.empty()) {
+        m_smallChars.assign(0x3000, -1); // covers Latin to CJK punctuation, and U+2581
         for (const auto& [tok, id] : m_vocab) {
             size_t i = 0;
             if (tok.empty())
                 continue;
             const uint32_t cp = nextCodepoint(tok, i);
-            if (i == tok.size() && cp < 0x800)
+            if (i == tok.size() && cp < m_smallChars.size())
                 m_smallChars[cp] = id;
         }
+    }
 
-    const auto& merges = model.at("merges");
+    static const nlohmann::json kNoMerges = nlohmann::json::array();
+    loadMerges(model.contains("merges") ? model["merges"] : kNoMerges, where);
+}
+
+// Each merge (a, b) at rank r maps the pair of ids to (r, id of a + b without b's prefix).
+void Bpe::loadMerges(const nlohmann::json& merges, const std::string& where) {
     m_merges.reserve(merges.size());
     for (size_t rank = 0; rank < merges.size(); ++rank) {
         const auto& m = merges[rank];
@@ -163,8 +193,9 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
             a = m[0].get<std::string>();
             b = m[1].get<std::string>();
         } else {
-            throw Exception(ErrorCode::InvalidFormat, "merge " + std::to_string(rank) + " is malformed",
-                            where, "merges are \"a b\" strings or [\"a\", \"b\"] pairs");
+            throw Exception(ErrorCode::InvalidFormat,
+                            "merge " + std::to_string(rank) + " is malformed", where,
+                            "merges are \"a b\" strings or [\"a\", \"b\"] pairs");
         }
         const int32_t ia = lookup(a), ib = lookup(b);
         const size_t cut = std::min(m_prefix.size(), b.size());
@@ -193,8 +224,8 @@ void Bpe::initialSymbols(std::string_view w, std::vector<WordToken>& syms) const
         const auto byteLen = static_cast<uint32_t>(i - start);
         int32_t id = -1;
         std::string_view s = w.substr(start, byteLen);
-        const bool decorated = (!m_prefix.empty() && start != 0) ||
-                               (!m_suffix.empty() && i == w.size());
+        const bool decorated =
+            (!m_prefix.empty() && start != 0) || (!m_suffix.empty() && i == w.size());
         if (decorated) {
             scratch.assign(start != 0 ? m_prefix : std::string());
             scratch.append(s);

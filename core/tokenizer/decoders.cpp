@@ -184,9 +184,9 @@ public:
 
 private:
     static inline const std::pair<std::string, std::string> kCleanup[] = {
-        {" .", "."},     {" ?", "?"},     {" !", "!"},   {" ,", ","},
-        {" ' ", "'"},    {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"},
-        {" 's", "'s"},   {" 've", "'ve"}, {" 're", "'re"}};
+        {" .", "."},   {" ?", "?"},     {" !", "!"},    {" ,", ","},
+        {" ' ", "'"},  {" n't", "n't"}, {" 'm", "'m"},  {" do not", " don't"},
+        {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
     std::string m_prefix;
     bool m_cleanup;
 };
@@ -240,7 +240,8 @@ std::unique_ptr<Decoder> makeDecoder(const nlohmann::json& j, const std::string&
         else if (j.contains("add_prefix_space"))
             stripFirst = j.value("add_prefix_space", true);
         return std::make_unique<MetaspaceDecoder>(
-            firstCodepoint(j.value("replacement", std::string("\xE2\x96\x81")), 0x2581), stripFirst);
+            firstCodepoint(j.value("replacement", std::string("\xE2\x96\x81")), 0x2581),
+            stripFirst);
     }
     if (type == "ByteFallback")
         return std::make_unique<ByteFallbackDecoder>();
@@ -252,8 +253,8 @@ std::unique_ptr<Decoder> makeDecoder(const nlohmann::json& j, const std::string&
     if (type == "Replace") {
         const auto& pat = j.at("pattern");
         const bool literal = pat.contains("String");
-        const std::string p = literal ? pat.at("String").get<std::string>()
-                                      : pat.at("Regex").get<std::string>();
+        const std::string p =
+            literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
         return std::make_unique<ReplaceDecoder>(p, literal, j.at("content").get<std::string>(),
                                                 here);
     }

@@ -42,7 +42,8 @@ struct NormText {
     /// Original range of normalized bytes [b, e); an empty range maps to an empty span.
     Span original(size_t b, size_t e) const {
         if (b >= e) {
-            const uint32_t at = b < align.size() ? align[b].b : (align.empty() ? 0 : align.back().e);
+            const uint32_t at =
+                b < align.size() ? align[b].b : (align.empty() ? 0 : align.back().e);
             return {at, at};
         }
         return {align[b].b, align[e - 1].e};

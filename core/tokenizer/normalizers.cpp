@@ -74,10 +74,9 @@ private:
         for (size_t k = 0; k < outStarts.size(); ++k) {
             const size_t ob = outStarts[k];
             const size_t oe = k + 1 < outStarts.size() ? outStarts[k + 1] : res.size();
-            const Span span = oneToOne ? t.original(inStarts[k], k + 1 < inStarts.size()
-                                                                     ? inStarts[k + 1]
-                                                                     : e)
-                                       : t.original(b, e);
+            const Span span =
+                oneToOne ? t.original(inStarts[k], k + 1 < inStarts.size() ? inStarts[k + 1] : e)
+                         : t.original(b, e);
             out.appendNew(res.substr(ob, oe - ob), span);
         }
         std::free(mapped);
@@ -246,14 +245,15 @@ std::unique_ptr<Normalizer> makeNormalizer(const nlohmann::json& j, const std::s
     if (type == "ByteLevel")
         return std::make_unique<ByteLevelNormalizer>();
     if (type == "Strip")
-        return std::make_unique<StripNormalizer>(j.value("left", true), j.value("right", true));
+        return std::make_unique<StripNormalizer>(j.value("strip_left", j.value("left", true)),
+                                                 j.value("strip_right", j.value("right", true)));
     if (type == "Prepend")
         return std::make_unique<PrependNormalizer>(j.at("prepend").get<std::string>());
     if (type == "Replace") {
         const auto& pat = j.at("pattern");
         const bool literal = pat.contains("String");
-        const std::string p = literal ? pat.at("String").get<std::string>()
-                                      : pat.at("Regex").get<std::string>();
+        const std::string p =
+            literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
         return std::make_unique<ReplaceNormalizer>(p, literal, j.at("content").get<std::string>(),
                                                    here);
     }

@@ -3,6 +3,7 @@
 #include "mistudio/result.h"
 #include "tokenizer/utf8.h"
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -128,8 +129,7 @@ private:
     Pred m_pred;
     SplitBehavior m_behavior;
 };
-template <typename Pred>
-std::unique_ptr<PreTokenizer> charSplit(Pred pred, SplitBehavior b) {
+template <typename Pred> std::unique_ptr<PreTokenizer> charSplit(Pred pred, SplitBehavior b) {
     return std::make_unique<CharSplit<Pred>>(pred, b);
 }
 
@@ -179,17 +179,27 @@ public:
         if (m_addPrefixSpace)
             transformPieces(st, [](const NormText& t, const Range& r, NormText& out) {
                 if (t.s[r.b] != ' ')
-                    out.appendNew(" ", t.charSpan(r.b, utf8Len(static_cast<unsigned char>(t.s[r.b]))));
+                    out.appendNew(" ",
+                                  t.charSpan(r.b, utf8Len(static_cast<unsigned char>(t.s[r.b]))));
                 out.appendSlice(t, r.b, r.e);
             });
         if (m_split)
             m_split->apply(st);
         transformPieces(st, [this](const NormText& t, const Range& r, NormText& out) {
+            size_t n = out.s.size();
+            out.s.resize(n + 2 * (r.e - r.b));
+            out.align.resize(n + 2 * (r.e - r.b));
             for (uint32_t i = r.b; i < r.e; ++i) {
                 const std::string& c = m_chars[static_cast<unsigned char>(t.s[i])];
-                out.s += c;
-                out.align.insert(out.align.end(), c.size(), t.align[i]);
+                out.s[n] = c[0];
+                out.align[n++] = t.align[i];
+                if (c.size() == 2) {
+                    out.s[n] = c[1];
+                    out.align[n++] = t.align[i];
+                }
             }
+            out.s.resize(n);
+            out.align.resize(n);
         });
     }
 
@@ -208,12 +218,14 @@ public:
     }
     void apply(PreTokState& st) const override {
         transformPieces(st, [this](const NormText& t, const Range& r, NormText& out) {
-            const bool startsWithRep = std::string_view(t.s).substr(r.b, r.e - r.b).rfind(m_rep, 0) == 0 ||
-                                       (t.s[r.b] == ' '); // ' ' becomes the replacement below
-            const bool prepend = m_scheme == Prepend::Always ||
-                                 (m_scheme == Prepend::First && t.align[r.b].b == 0);
+            const bool startsWithRep =
+                std::string_view(t.s).substr(r.b, r.e - r.b).rfind(m_rep, 0) == 0 ||
+                (t.s[r.b] == ' '); // ' ' becomes the replacement below
+            const bool prepend =
+                m_scheme == Prepend::Always || (m_scheme == Prepend::First && t.align[r.b].b == 0);
             if (prepend && !startsWithRep)
-                out.appendNew(m_rep, t.charSpan(r.b, utf8Len(static_cast<unsigned char>(t.s[r.b]))));
+                out.appendNew(m_rep,
+                              t.charSpan(r.b, utf8Len(static_cast<unsigned char>(t.s[r.b]))));
             for (uint32_t i = r.b; i < r.e; ++i) {
                 if (t.s[i] == ' ')
                     out.appendNew(m_rep, t.align[i]);
@@ -223,9 +235,11 @@ public:
         });
         if (m_split) {
             const uint32_t rep = m_repCp;
-            splitPieces(st, SplitBehavior::MergedWithNext, [&](const Range& r, std::vector<Seg>& s) {
-                charSegments(st.buf.s, r, [rep](uint32_t c) { return c == rep; }, s);
-            });
+            splitPieces(st, SplitBehavior::MergedWithNext,
+                        [&](const Range& r, std::vector<Seg>& s) {
+                            charSegments(
+                                st.buf.s, r, [rep](uint32_t c) { return c == rep; }, s);
+                        });
         }
     }
 
@@ -295,8 +309,8 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& j, const st
     if (type == "Split") {
         const auto& pat = j.at("pattern");
         const bool literal = pat.contains("String");
-        const std::string p = literal ? pat.at("String").get<std::string>()
-                                      : pat.at("Regex").get<std::string>();
+        const std::string p =
+            literal ? pat.at("String").get<std::string>() : pat.at("Regex").get<std::string>();
         return std::make_unique<RegexSplit>(p, literal, parseBehavior(j.at("behavior"), here),
                                             j.value("invert", false), here);
     }
@@ -308,8 +322,8 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& j, const st
                          individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous);
     }
     if (type == "Whitespace") // keep the matches of \w+|[^\w\s]+, drop the rest
-        return std::make_unique<RegexSplit>(R"(\w+|[^\w\s]+)", false, SplitBehavior::Removed,
-                                            true, here);
+        return std::make_unique<RegexSplit>(R"(\w+|[^\w\s]+)", false, SplitBehavior::Removed, true,
+                                            here);
     if (type == "WhitespaceSplit")
         return charSplit(isWhitespace, SplitBehavior::Removed);
     if (type == "Punctuation")

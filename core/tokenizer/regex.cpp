@@ -54,8 +54,7 @@ std::string Regex::translate(const std::string& p) {
             const bool negated = n == 'S' || n == 'W';
             if ((space || word) && !(inClass && negated)) {
                 const char* cls = space ? kSpaceClass : kWordClass;
-                out += inClass ? std::string(cls)
-                               : std::string(negated ? "[^" : "[") + cls + "]";
+                out += inClass ? std::string(cls) : std::string(negated ? "[^" : "[") + cls + "]";
             } else {
                 out += c;
                 out += n;
@@ -91,16 +90,18 @@ Regex::Regex(const std::string& pattern, bool literal, const std::string& where)
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
         throw Exception(ErrorCode::InvalidFormat,
-                        "regex '" + pattern + "' does not compile: " +
-                            reinterpret_cast<const char*>(msg) + " at offset " +
-                            std::to_string(errOffset),
+                        "regex '" + pattern +
+                            "' does not compile: " + reinterpret_cast<const char*>(msg) +
+                            " at offset " + std::to_string(errOffset),
                         where, "fix the pattern in tokenizer.json");
     }
     m_code = code;
     m_jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 }
 
-Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(m_code)); }
+Regex::~Regex() {
+    pcre2_code_free(static_cast<pcre2_code*>(m_code));
+}
 
 bool Regex::find(std::string_view s, size_t from, Match& m) const {
     ThreadState& ts = threadState();
@@ -117,8 +118,8 @@ bool Regex::find(std::string_view s, size_t from, Match& m) const {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(rc, msg, sizeof msg);
         throw Exception(ErrorCode::Internal, std::string("regex match failed: ") +
-                                                 reinterpret_cast<const char*>(msg) + " (pattern '" +
-                                                 m_pattern + "')");
+                                                 reinterpret_cast<const char*>(msg) +
+                                                 " (pattern '" + m_pattern + "')");
     }
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(ts.data);
     m = {static_cast<uint32_t>(ov[0]), static_cast<uint32_t>(ov[1])};

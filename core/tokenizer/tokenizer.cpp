@@ -47,6 +47,8 @@ void Tokenizer::Impl::encodePiece(const NormText& norm, uint32_t b, uint32_t e, 
     PreTokState& st = ws.pre;
     st.buf.clear();
     st.buf.appendSlice(norm, b, e);
+    if (st.buf.s.empty()) // e.g. only whitespace under a Strip normalizer: nothing to tokenize
+        return;
     st.pieces.assign(1, Range{0, static_cast<uint32_t>(st.buf.s.size())});
     if (preTokenizer)
         preTokenizer->apply(st);
@@ -58,9 +60,8 @@ void Tokenizer::Impl::encodePiece(const NormText& norm, uint32_t b, uint32_t e, 
         for (const WordToken& w : ws.words) {
             const Span span = st.buf.original(pos, pos + w.len);
             pos += w.len;
-            const AddedToken* a = added.byId(w.id);
             pushToken(out, w.id, static_cast<size_t>(w.id) < vocabR.size() ? vocabR[w.id] : "",
-                      span, a && a->special);
+                      span, special(w.id));
         }
     }
 }
@@ -77,8 +78,7 @@ void Tokenizer::Impl::encodeSegment(std::string_view text, uint32_t base, Worksp
     }
     ws.sub.clear();
     added.split(norm.s, true, ws.sub);
-    const std::vector<AddedSplit> subs = ws.sub; // encodePiece may not touch ws.sub, but be safe
-    for (const AddedSplit& sp : subs) {
+    for (const AddedSplit& sp : ws.sub) { // encodePiece does not touch ws.sub
         if (sp.id < 0) {
             encodePiece(norm, sp.b, sp.e, ws, out);
             continue;
@@ -100,8 +100,7 @@ Encoding Tokenizer::Impl::encode(std::string_view input, bool addSpecialTokens,
     Encoding out;
     ws.raw.clear();
     added.split(text, false, ws.raw);
-    const std::vector<AddedSplit> raw = ws.raw;
-    for (const AddedSplit& sp : raw) {
+    for (const AddedSplit& sp : ws.raw) { // encodeSegment does not touch ws.raw
         if (sp.id < 0) {
             encodeSegment(text.substr(sp.b, sp.e - sp.b), sp.b, ws, out);
             continue;
@@ -130,12 +129,26 @@ std::optional<std::string> Tokenizer::Impl::token(int32_t id) const {
 
 Tokenizer::Tokenizer(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
+std::unique_ptr<Workspace> Tokenizer::Impl::takeWorkspace() const {
+    std::lock_guard lock(poolMutex);
+    if (pool.empty())
+        return std::make_unique<Workspace>();
+    auto ws = std::move(pool.back());
+    pool.pop_back();
+    return ws;
+}
+
+void Tokenizer::Impl::returnWorkspace(std::unique_ptr<Workspace> ws) const {
+    std::lock_guard lock(poolMutex);
+    if (pool.size() < 64)
+        pool.push_back(std::move(ws));
+}
+
 Encoding Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
-    std::unique_lock lock(m_impl->sharedMutex, std::try_to_lock);
-    if (lock.owns_lock())
-        return m_impl->encode(text, addSpecialTokens, m_impl->shared);
-    Workspace local; // another thread holds the shared workspace
-    return m_impl->encode(text, addSpecialTokens, local);
+    auto ws = m_impl->takeWorkspace();
+    Encoding e = m_impl->encode(text, addSpecialTokens, *ws);
+    m_impl->returnWorkspace(std::move(ws));
+    return e;
 }
 
 std::vector<Encoding> Tokenizer::encodeBatch(const std::vector<std::string>& texts,
@@ -147,10 +160,11 @@ std::vector<Encoding> Tokenizer::encodeBatch(const std::vector<std::string>& tex
     std::atomic<size_t> next{0};
     constexpr size_t kChunk = 8;
     auto worker = [&] {
-        Workspace ws;
+        auto ws = m_impl->takeWorkspace();
         for (size_t b; (b = next.fetch_add(kChunk)) < texts.size();)
             for (size_t i = b; i < std::min(b + kChunk, texts.size()); ++i)
-                out[i] = m_impl->encode(texts[i], addSpecialTokens, ws);
+                out[i] = m_impl->encode(texts[i], addSpecialTokens, *ws);
+        m_impl->returnWorkspace(std::move(ws));
     };
     if (n == 1) {
         worker();
@@ -199,7 +213,9 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skipSpecialT
     return joined;
 }
 
-std::optional<std::string> Tokenizer::idToToken(int32_t id) const { return m_impl->token(id); }
+std::optional<std::string> Tokenizer::idToToken(int32_t id) const {
+    return m_impl->token(id);
+}
 
 std::optional<int32_t> Tokenizer::tokenToId(std::string_view token) const {
     if (const AddedToken* a = m_impl->added.byContent(token))
@@ -209,17 +225,29 @@ std::optional<int32_t> Tokenizer::tokenToId(std::string_view token) const {
     return it == v.end() ? std::nullopt : std::optional<int32_t>(it->second);
 }
 
-size_t Tokenizer::vocabSize() const { return m_impl->vocabSize; }
+size_t Tokenizer::vocabSize() const {
+    return m_impl->vocabSize;
+}
 
 bool Tokenizer::isSpecial(int32_t id) const {
     const AddedToken* a = m_impl->added.byId(id);
     return a && a->special;
 }
 
-std::optional<int32_t> Tokenizer::bosId() const { return m_impl->bos; }
-std::optional<int32_t> Tokenizer::eosId() const { return m_impl->eos; }
-std::optional<int32_t> Tokenizer::padId() const { return m_impl->pad; }
-std::optional<int32_t> Tokenizer::unkId() const { return m_impl->unk; }
-const TokenizerInfo& Tokenizer::info() const { return m_impl->info; }
+std::optional<int32_t> Tokenizer::bosId() const {
+    return m_impl->bos;
+}
+std::optional<int32_t> Tokenizer::eosId() const {
+    return m_impl->eos;
+}
+std::optional<int32_t> Tokenizer::padId() const {
+    return m_impl->pad;
+}
+std::optional<int32_t> Tokenizer::unkId() const {
+    return m_impl->unk;
+}
+const TokenizerInfo& Tokenizer::info() const {
+    return m_impl->info;
+}
 
 } // namespace mistudio

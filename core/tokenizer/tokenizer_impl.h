@@ -34,10 +34,18 @@ struct Tokenizer::Impl {
     tok::AddedVocab added;
     size_t vocabSize = 0;
     std::optional<int32_t> bos, eos, pad, unk;
-    bool metaspaceVocab = false; // "▁" stands for a space (SentencePiece-style vocabulary)
+    bool metaspaceVocab = false;     // "▁" stands for a space (SentencePiece-style vocabulary)
+    std::vector<uint8_t> specialIds; // 1 for ids of special added tokens
 
-    std::mutex sharedMutex; // guards `shared`, the workspace of single encode() calls
-    tok::Workspace shared;
+    bool special(int32_t id) const {
+        return id >= 0 && static_cast<size_t>(id) < specialIds.size() && specialIds[id];
+    }
+    /// Workspaces kept between calls so word caches stay warm (encode and encodeBatch).
+    std::unique_ptr<tok::Workspace> takeWorkspace() const;
+    void returnWorkspace(std::unique_ptr<tok::Workspace> ws) const;
+
+    mutable std::mutex poolMutex;
+    mutable std::vector<std::unique_ptr<tok::Workspace>> pool;
 
     Encoding encode(std::string_view text, bool addSpecialTokens, tok::Workspace& ws) const;
     std::optional<std::string> token(int32_t id) const;

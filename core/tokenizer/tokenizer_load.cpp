@@ -3,6 +3,8 @@
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/utf8.h"
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -65,9 +67,9 @@ std::optional<std::string> configToken(const json& cfg, const char* key) {
 
 // transformers rebuilds the post-processor of these classes from add_bos_token/add_eos_token.
 bool honoursAddBosEos(const std::string& cls) {
-    static const std::set<std::string> classes = {
-        "LlamaTokenizer",     "LlamaTokenizerFast", "CodeLlamaTokenizer",
-        "CodeLlamaTokenizerFast", "GemmaTokenizer", "GemmaTokenizerFast"};
+    static const std::set<std::string> classes = {"LlamaTokenizer",     "LlamaTokenizerFast",
+                                                  "CodeLlamaTokenizer", "CodeLlamaTokenizerFast",
+                                                  "GemmaTokenizer",     "GemmaTokenizerFast"};
     return classes.count(cls) > 0;
 }
 
@@ -80,10 +82,14 @@ void applyConfig(Tokenizer::Impl& impl, const Tokenizer& tk, const json& cfg) {
     impl.pad = id(configToken(cfg, "pad_token"));
     if (auto u = id(configToken(cfg, "unk_token")))
         impl.unk = u;
-    impl.info.addBosToken = cfg.value("add_bos_token", false);
-    impl.info.addEosToken = cfg.value("add_eos_token", false);
-    const bool explicitFlags = cfg.contains("add_bos_token") || cfg.contains("add_eos_token");
-    if (!explicitFlags || !honoursAddBosEos(cfg.value("tokenizer_class", "")))
+    auto flag = [&](const char* key) { return cfg.contains(key) && cfg[key].is_boolean(); };
+    impl.info.addBosToken = flag("add_bos_token") && cfg["add_bos_token"].get<bool>();
+    impl.info.addEosToken = flag("add_eos_token") && cfg["add_eos_token"].get<bool>();
+    const bool explicitFlags = flag("add_bos_token") || flag("add_eos_token");
+    const std::string cls = cfg.contains("tokenizer_class") && cfg["tokenizer_class"].is_string()
+                                ? cfg["tokenizer_class"].get<std::string>()
+                                : std::string();
+    if (!explicitFlags || !honoursAddBosEos(cls))
         return;
     std::vector<TemplatePiece> single;
     auto special = [&](const std::optional<int32_t>& sid) {
@@ -128,13 +134,16 @@ fs::path resolveFile(const std::string& path) {
 
 } // namespace
 
-Tokenizer Tokenizer::load(const std::string& path) {
-    const fs::path file = resolveFile(path);
-    const std::string where = file.string();
-    const json j = readJson(file);
-    auto impl = std::make_shared<Impl>();
+namespace {
+
+std::shared_ptr<Tokenizer::Impl> buildImpl(const std::string& where, const json& j) {
+    auto impl = std::make_shared<Tokenizer::Impl>();
     impl->info.path = where;
-    const json model = j.value("model", json());
+    static const json kNone;
+    const json& model = j.is_object() && j.contains("model") ? j["model"] : kNone;
+    if (!model.is_object())
+        throw Exception(ErrorCode::InvalidFormat, "no \"model\" object", where,
+                        "a tokenizer.json holds the model (vocabulary and merges) under \"model\"");
     std::string type = model.value("type", "");
     if (type.empty() && model.contains("merges"))
         type = "BPE";
@@ -143,8 +152,9 @@ Tokenizer Tokenizer::load(const std::string& path) {
         throw Exception(ErrorCode::Unsupported,
                         "tokenizer model '" + (type.empty() ? std::string("?") : type) +
                             "' is not supported yet",
-                        where, "only BPE tokenizers (GPT-2, Llama, Mistral, Qwen, Phi, ...) load; "
-                               "WordLevel, WordPiece and Unigram models are planned");
+                        where,
+                        "only BPE tokenizers (GPT-2, Llama, Mistral, Qwen, Phi, ...) load; "
+                        "WordLevel, WordPiece and Unigram models are planned");
     impl->model = std::make_unique<Bpe>(model, where);
     impl->normalizer = makeNormalizer(j.value("normalizer", json()), where);
     impl->preTokenizer = makePreTokenizer(j.value("pre_tokenizer", json()), where);
@@ -156,26 +166,45 @@ Tokenizer Tokenizer::load(const std::string& path) {
     impl->info.preTokenizer = describeComponent(j.value("pre_tokenizer", json()), "pretokenizers");
     impl->info.postProcessor = describeComponent(j.value("post_processor", json()), "processors");
     impl->info.decoder = describeComponent(j.value("decoder", json()), "decoders");
+    // dump() escapes nothing but control characters, so "▁" appears as its UTF-8 bytes.
     const std::string pipeline = j.value("pre_tokenizer", json()).dump() +
                                  j.value("decoder", json()).dump() +
                                  j.value("normalizer", json()).dump();
     impl->info.byteLevel = pipeline.find("\"ByteLevel\"") != std::string::npos;
-    impl->metaspaceVocab = !impl->info.byteLevel && pipeline.find("\xE2\x96\x81") != std::string::npos;
-    impl->metaspaceVocab = impl->metaspaceVocab || (!impl->info.byteLevel &&
-                                                    pipeline.find("\\u2581") != std::string::npos);
+    impl->metaspaceVocab =
+        !impl->info.byteLevel && pipeline.find("\xE2\x96\x81") != std::string::npos;
 
     impl->vocabSize = impl->model->idToToken().size();
     for (const AddedToken& a : impl->added.tokens())
         impl->vocabSize = std::max(impl->vocabSize, static_cast<size_t>(a.id) + 1);
     impl->unk = impl->model->unkId();
+    impl->specialIds.assign(impl->vocabSize, 0);
+    for (const AddedToken& a : impl->added.tokens())
+        if (a.special && a.id >= 0)
+            impl->specialIds[static_cast<size_t>(a.id)] = 1;
+    return impl;
+}
 
-    Tokenizer tk(impl);
-    const fs::path configPath = file.parent_path() / "tokenizer_config.json";
-    if (fs::exists(configPath))
-        applyConfig(*impl, tk, readJson(configPath));
-    else
-        guessSpecialIds(*impl, tk);
-    return tk;
+} // namespace
+
+Tokenizer Tokenizer::load(const std::string& path) {
+    const fs::path file = resolveFile(path);
+    try {
+        auto impl = buildImpl(file.string(), readJson(file));
+        Tokenizer tk(impl);
+        const fs::path configPath = file.parent_path() / "tokenizer_config.json";
+        const json cfg = fs::exists(configPath) ? readJson(configPath) : json();
+        if (cfg.is_object())
+            applyConfig(*impl, tk, cfg);
+        else
+            guessSpecialIds(*impl, tk);
+        return tk;
+    } catch (const json::exception& e) {
+        // A key of the wrong type, or missing where the format requires it.
+        throw Exception(ErrorCode::InvalidFormat,
+                        std::string("unexpected tokenizer.json structure: ") + e.what(),
+                        file.string(), "re-export the tokenizer with a recent `tokenizers`");
+    }
 }
 
 std::string Tokenizer::displayToken(int32_t id) const {
@@ -196,8 +225,9 @@ std::string Tokenizer::displayToken(int32_t id) const {
             bytes.push_back(static_cast<char>(b));
         }
     } else if (m_impl->model->byteFallback() && t.size() == 6 && t.rfind("<0x", 0) == 0 &&
-               t[5] == '>') {
-        bytes.push_back(static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+               t[5] == '>' && std::isxdigit(static_cast<unsigned char>(t[3])) &&
+               std::isxdigit(static_cast<unsigned char>(t[4]))) {
+        bytes.push_back(static_cast<char>(std::strtol(t.substr(3, 2).c_str(), nullptr, 16)));
     } else {
         bytes = t;
         if (m_impl->metaspaceVocab)

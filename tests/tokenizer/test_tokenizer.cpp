@@ -48,8 +48,8 @@ void TestTokenizer::fixtureGoldens() {
             failures << QString::fromStdString("case " + std::to_string(i) + " ids_with_special " +
                                                show(special.ids) + " != " + show(c.idsWithSpecial));
         if (decoded != c.decoded)
-            failures << QString::fromStdString("case " + std::to_string(i) + " decoded '" + decoded +
-                                               "' != '" + c.decoded + "'");
+            failures << QString::fromStdString("case " + std::to_string(i) + " decoded '" +
+                                               decoded + "' != '" + c.decoded + "'");
         if (plain.tokens != c.tokens)
             failures << QString::fromStdString("case " + std::to_string(i) + " tokens differ");
     }
@@ -73,6 +73,29 @@ void TestTokenizer::tokenizerJsonAloneGivesReferenceSpecials() {
         for (const auto& c : readCases(tokenizerFolder(name)))
             QCOMPARE(show(tk.encode(c.text, true).ids), show(c.idsWithSpecial));
     }
+}
+
+// bos/eos/pad come from tokenizer_config.json (string or {"content": ...}); without one, the
+// usual names are looked up.
+void TestTokenizer::specialIdsFromConfig() {
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/tokenizers/qwen3/tokenizer_config.json");
+    const Tokenizer& qwen = fixtureTokenizer("qwen3");
+    QVERIFY(!qwen.bosId().has_value()); // "bos_token": null
+    QCOMPARE(qwen.eosId().value_or(-1), 151645);
+    QCOMPARE(qwen.padId().value_or(-1), 151643);
+    QCOMPARE(qwen.vocabSize(), size_t(151669));
+    const Tokenizer& llama3 = fixtureTokenizer("llama3");
+    QCOMPARE(llama3.bosId().value_or(-1), 128000);
+    QCOMPARE(llama3.eosId().value_or(-1), 128001);
+    QVERIFY(llama3.isSpecial(128009));
+    const Tokenizer& gpt2 = fixtureTokenizer("gpt2"); // no tokenizer_config.json
+    QCOMPARE(gpt2.eosId().value_or(-1), 50256);
+    QVERIFY(!gpt2.unkId().has_value());
+    QCOMPARE(fixtureTokenizer("llama2").unkId().value_or(-1), 0);
+    QVERIFY(fixtureTokenizer("llama2").info().addBosToken);
+    QVERIFY(!fixtureTokenizer("phi3").isSpecial(2)); // </s> is special: false in phi3
+    QCOMPARE(fixtureTokenizer("phi3").idToToken(32010).value_or(""), std::string("<|user|>"));
+    QCOMPARE(fixtureTokenizer("phi3").tokenToId("<|user|>").value_or(-1), 32010);
 }
 
 void TestTokenizer::aidreamsGoldenPrompt() {
@@ -147,7 +170,8 @@ void TestTokenizer::cliRejectsBadInput() {
     if (cliPath().isEmpty())
         QSKIP("MISTUDIO_CLI is not set");
     const QString tk = QString::fromStdString(tokenizerFolder("gpt2"));
-    const QString bad = QString::fromStdString(writeTemp("bad.jsonl", "{\"text\": \"ok\"}\n{oops\n"));
+    const QString bad =
+        QString::fromStdString(writeTemp("bad.jsonl", "{\"text\": \"ok\"}\n{oops\n"));
     CliRun r = runCli({"tokenize", "--tokenizer", tk, "--input", bad});
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.err.contains("line 2"), r.err.constData());

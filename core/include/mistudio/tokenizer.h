@@ -40,14 +40,14 @@ struct Encoding {
 
 /// Where a tokenizer came from and what it is, for display.
 struct TokenizerInfo {
-    std::string path;             // the tokenizer.json that was read
-    std::string modelType;        // "BPE"
-    std::string normalizer;       // type names, "" when none
+    std::string path;       // the tokenizer.json that was read
+    std::string modelType;  // "BPE"
+    std::string normalizer; // type names, "" when none
     std::string preTokenizer;
     std::string postProcessor;
     std::string decoder;
-    bool byteLevel = false;       // ByteLevel pre-tokenizer or decoder (GPT-2 style vocabulary)
-    bool addBosToken = false;     // from tokenizer_config.json when present
+    bool byteLevel = false;   // ByteLevel pre-tokenizer or decoder (GPT-2 style vocabulary)
+    bool addBosToken = false; // from tokenizer_config.json when present
     bool addEosToken = false;
 };
 
