@@ -10,6 +10,7 @@ int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runTrain(ArgParser& args);
+int runEval(ArgParser& args);
 int runBench(ArgParser& args);
 int runDatasetPreview(ArgParser& args);
 
@@ -34,6 +35,10 @@ const std::vector<Command>& commands() {
          runMakeSynthetic},
         {"train", "Train sparse autoencoders on activations (RUN.json)",
          "train --config RUN.json [--resume]", runTrain},
+        {"eval", "Evaluate a SAELens SAE spliced into the model (JSON metrics)",
+         "eval --sae DIR --model MODEL --dataset SPEC --tokens N [--context-length C] "
+         "[--text-field F] [--device D] [--hook HOOK]",
+         runEval},
         {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench sae ...",
          "bench tokenize --tokenizer PATH --input FILE | "
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "

@@ -6,7 +6,7 @@
 // shard and produces the same bytes. Internal header.
 
 #include "mistudio/dataset.h"
-#include "mistudio/windows.h"
+#include "mistudio/token_windows.h"
 
 #include <cstdint>
 #include <functional>

@@ -7,3 +7,11 @@ foreach(t test_sae_core test_sae_recovery test_sae_train test_sae_cli)
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/core)
 endforeach()
 add_dependencies(test_sae_cli mistudio-cli)
+
+# SAE evaluation with the model spliced in (aidreams260k fixture) and `mistudio-cli eval`.
+mistudio_add_test(NAME test_sae_eval
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sae_eval.cpp
+  LIBS mistudio_core mistudio_torch nlohmann_json::nlohmann_json
+  LABELS unit)
+target_include_directories(test_sae_eval PRIVATE ${PROJECT_SOURCE_DIR}/core)
+add_dependencies(test_sae_eval mistudio-cli)
