@@ -15,3 +15,10 @@ mistudio_add_test(NAME test_sae_eval
   LABELS unit)
 target_include_directories(test_sae_eval PRIVATE ${PROJECT_SOURCE_DIR}/core)
 add_dependencies(test_sae_eval mistudio-cli)
+
+# Issue 8 acceptance: train + spliced evaluation on aidreams260k (minutes on CPU).
+mistudio_add_test(NAME test_sae_aidreams
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sae_aidreams.cpp
+  LIBS mistudio_core mistudio_torch nlohmann_json::nlohmann_json
+  LABELS slow)
+target_include_directories(test_sae_aidreams PRIVATE ${PROJECT_SOURCE_DIR}/core)
