@@ -29,7 +29,8 @@ public:
     const std::map<std::string, std::string>& metadata() const { return m_header.metadata; }
     const std::byte* data(const TensorInfo&) const;
     /// Zero-copy CPU tensor over the mapping (keeps it alive). Writes to it stay private to the
-    /// process (copy-on-write) and are lost after release(). A tensor whose data is not aligned
+    /// process (copy-on-write) and are lost after release() of it or of a tensor sharing a page.
+    /// Treat views as read-only; clone() to modify. A tensor whose data is not aligned
     /// to its element size (possible in hand-written files) is returned as a copy instead.
     at::Tensor view(const std::string& name) const;
     /// The tensor's raw bytes as a zero-copy U8 tensor (works for every dtype, F8 included).
@@ -88,6 +89,8 @@ public:
     SafetensorsWriter& operator=(const SafetensorsWriter&) = delete;
 
     void declare(const std::string& name, DType dtype, std::vector<int64_t> shape);
+    /// Adds or replaces a __metadata__ entry; allowed until the first write().
+    void setMetadata(const std::string& key, const std::string& value);
     void write(const std::string& name, const void* data, size_t bytes); // chunks allowed
     void write(const std::string& name, const at::Tensor& t); // CPU tensor of the declared dtype
     void commit();

@@ -108,6 +108,11 @@ SafetensorsModel SafetensorsModel::open(const std::string& pathOrDir) {
         addAllTensors(add(path));
         return model;
     }
+    // transformers' order: a single model.safetensors wins over a sharded index.
+    if (fs::exists(path / kSingleName, ec)) {
+        addAllTensors(add(path / kSingleName));
+        return model;
+    }
     if (fs::exists(path / kIndexName, ec)) {
         std::map<std::string, size_t> opened;
         for (const auto& [tensor, file] : readWeightMap(path / kIndexName)) {
@@ -122,10 +127,6 @@ SafetensorsModel SafetensorsModel::open(const std::string& pathOrDir) {
                                 "folder " + pathOrDir, "Download the model again");
             model.m_tensors[tensor] = {it->second, info};
         }
-        return model;
-    }
-    if (fs::exists(path / kSingleName, ec)) {
-        addAllTensors(add(path / kSingleName));
         return model;
     }
     const auto shards =

@@ -79,6 +79,12 @@ void SafetensorsWriter::declare(const std::string& name, DType dtype, std::vecto
     m_slots.push_back(std::move(s));
 }
 
+void SafetensorsWriter::setMetadata(const std::string& key, const std::string& value) {
+    if (m_laidOut)
+        usage("setMetadata() after data was written", m_path, key);
+    m_metadata[key] = value;
+}
+
 // Lays tensors out by decreasing element size (stable), which keeps every tensor aligned to its
 // element size given the 8-byte aligned data section; then writes the header.
 void SafetensorsWriter::finalizeLayout() {

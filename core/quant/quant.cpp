@@ -262,6 +262,42 @@ void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out) {
     throw Exception(ErrorCode::Internal, "unhandled quantization mode");
 }
 
+at::Tensor dequantizeRows(const QuantizedTensor& q, const at::Tensor& rows, at::ScalarType dtype) {
+    if (q.shape.size() != 2)
+        throw Exception(ErrorCode::InvalidArgument, "row lookup needs a 2-D weight",
+                        quantModeName(q.mode), {});
+    const int64_t cols = q.shape[1];
+    const at::Tensor idx = rows.to(at::kLong).reshape({-1});
+    std::vector<int64_t> outShape = rows.sizes().vec();
+    outShape.push_back(cols);
+    switch (q.mode) {
+    case QuantMode::None:
+    case QuantMode::BF16:
+    case QuantMode::FP16: return q.data.index_select(0, idx).to(dtype).view(outShape);
+    case QuantMode::Int8:
+        return (q.data.index_select(0, idx).to(at::kFloat) *
+                q.scales.index_select(0, idx).unsqueeze(1))
+            .to(dtype)
+            .view(outShape);
+    case QuantMode::NF4:
+    case QuantMode::Int4: break;
+    }
+    if (cols % q.blockSize != 0)
+        throw Exception(ErrorCode::Unsupported,
+                        "row lookup of a " + std::string(quantModeName(q.mode)) + " weight with " +
+                            std::to_string(cols) + " columns (not a multiple of the block size " +
+                            std::to_string(q.blockSize) + ")",
+                        "dequantizeRows", "Quantize this tensor as int8 instead");
+    QuantizedTensor sub = q;
+    sub.shape = {idx.numel(), cols};
+    sub.data = q.data.view({q.shape[0], cols / 2}).index_select(0, idx).reshape({-1});
+    sub.doubleQuant = false;
+    sub.scales =
+        blockScales(q).view({q.shape[0], cols / q.blockSize}).index_select(0, idx).reshape({-1});
+    sub.scales2 = at::Tensor();
+    return dequantize(sub, dtype).view(outShape);
+}
+
 at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype) {
     if (!traits(q.mode).quantized)
         return q.data.to(dtype); // no copy when already in dtype

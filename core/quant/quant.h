@@ -120,6 +120,12 @@ at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype = at::kFloa
 /// device), e.g. a scratch buffer reused across layers.
 void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out);
 
+/// Rows `rows` (int64 indices into dim 0) of a 2-D weight, dequantized without touching the
+/// others: embedding lookups on a quantized embedding. 4-bit modes need in_features to be a
+/// multiple of the block size (blocks then never straddle rows); throws Unsupported otherwise.
+at::Tensor dequantizeRows(const QuantizedTensor& q, const at::Tensor& rows,
+                          at::ScalarType dtype = at::kFloat);
+
 /// Pack/unpack 4-bit codes (uint8 values 0..15, even count) two per byte, high nibble first.
 at::Tensor packNibbles(const at::Tensor& codes);
 at::Tensor unpackNibbles(const at::Tensor& packed);

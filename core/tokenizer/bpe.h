@@ -32,7 +32,8 @@ struct StringHash {
             h ^= h >> 31;
         }
         uint64_t tail = 0;
-        __builtin_memcpy(&tail, s.data() + i, s.size() - i);
+        if (i < s.size())
+            __builtin_memcpy(&tail, s.data() + i, s.size() - i);
         h = (h ^ tail) * 0x94D049BB133111EBULL;
         return h ^ (h >> 29);
     }

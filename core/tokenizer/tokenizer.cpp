@@ -47,6 +47,8 @@ void Tokenizer::Impl::encodePiece(const NormText& norm, uint32_t b, uint32_t e, 
     PreTokState& st = ws.pre;
     st.buf.clear();
     st.buf.appendSlice(norm, b, e);
+    if (st.buf.s.empty()) // e.g. only whitespace under a Strip normalizer: nothing to tokenize
+        return;
     st.pieces.assign(1, Range{0, static_cast<uint32_t>(st.buf.s.size())});
     if (preTokenizer)
         preTokenizer->apply(st);

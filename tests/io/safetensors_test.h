@@ -35,6 +35,8 @@ private:
 };
 
 namespace st_test {
+/// Whether python3 is on PATH (optional in install-deps.sh); the cross-checks skip without it.
+bool havePython();
 /// Runs tests/io/st_reference.py on `path` (QSKIP-free: fails the test when python3 fails).
 QJsonObject pythonReference(const std::string& path);
 /// Writes a raw safetensors file: 8-byte length of `header` (as given), header, data.

@@ -67,6 +67,12 @@ void TestSafetensors::shardedCheckpointThroughIndex() {
     QVERIFY(model.info("layer.1.c").begin >= 8);
     model.release("layer.0.a");
     QVERIFY(at::equal(model.view("layer.0.a"), a));
+    // As in transformers, a single model.safetensors wins over the index.
+    const QString single = dir.filePath(QStringLiteral("model.safetensors"));
+    saveTensors(single.toStdString(), {{"only", at::zeros({3})}});
+    QCOMPARE(SafetensorsModel::open(dir.path().toStdString()).names(),
+             std::vector<std::string>{"only"});
+    QVERIFY(QFile::remove(single));
     // The same shards without an index: every .safetensors file is used.
     QVERIFY(QFile::remove(dir.filePath(QStringLiteral("model.safetensors.index.json"))));
     QCOMPARE(SafetensorsModel::open(dir.path().toStdString()).parameterCount(), int64_t(52));

@@ -76,7 +76,8 @@ void TestModelConfig::gemmaDefaults() {
     const ModelConfig c = parse({{"model_type", "gemma"},
                                  {"hidden_act", "gelu"},
                                  {"hidden_size", 2048},
-                                 {"num_attention_heads", 8}});
+                                 {"num_attention_heads", 8},
+                                 {"num_key_value_heads", 1}});
     QVERIFY(c.activation == Activation::GeluTanh);
     QCOMPARE(c.headDim, 256); // class default, not 2048 / 8
     QCOMPARE(c.rope.rotaryDim, 256);

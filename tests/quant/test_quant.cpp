@@ -4,6 +4,7 @@
 #include "quant/quant.h"
 #include "test_support.h"
 
+#include <QDir>
 #include <QtTest>
 #include <cmath>
 
@@ -18,7 +19,7 @@ constexpr double kInt8RelErr = 0.012;
 constexpr double kNF4RelErr = 0.11;
 constexpr double kInt4Block32RelErr = 0.11;
 constexpr double kInt4Block64RelErr = 0.12;
-// Fixture weights (aidreams260k, llama, gpt2), worst tensor: int8 0.0071, nf4+dq 0.094, int4 0.102.
+// Fixture weights (all ten fixture models), worst tensor: int8 0.0071, nf4+dq 0.094, int4 0.102.
 constexpr double kInt8RelErrReal = 0.010;
 constexpr double kNF4RelErrReal = 0.11;
 constexpr double kInt4RelErrReal = 0.12;
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void randomRoundTripWithinBounds();
     void elementwiseErrorBounds();
     void chunkedProcessingIsSeamless();
+    void rowLookupMatchesFullDequantize();
     void fixtureWeightsWithinBounds();
     void quantizedLinearForwardAndBytes();
     void resolveComputeTypeFallbacks();
@@ -219,9 +221,29 @@ void TestQuant::chunkedProcessingIsSeamless() {
                              dequantizeInto(quantize(w, {QuantMode::Int8}), at::empty({5})));
 }
 
+void TestQuant::rowLookupMatchesFullDequantize() {
+    at::manual_seed(10);
+    const at::Tensor emb = at::randn({50, 128});
+    const at::Tensor ids = at::tensor(std::vector<int64_t>{3, 0, 49, 3, 17, 8}).view({2, 3});
+    for (const QuantConfig& c :
+         {QuantConfig{QuantMode::None}, QuantConfig{QuantMode::BF16}, QuantConfig{QuantMode::Int8},
+          QuantConfig{QuantMode::NF4}, QuantConfig{QuantMode::NF4, 64, true},
+          QuantConfig{QuantMode::Int4, 32}}) {
+        const QuantizedTensor q = quantize(emb, c);
+        const at::Tensor expected = dequantize(q).index_select(0, ids.flatten()).view({2, 3, 128});
+        QVERIFY2(at::equal(dequantizeRows(q, ids), expected), quantModeName(c.mode));
+    }
+    // 4-bit blocks would straddle rows of 100 columns: refused with a reason.
+    QVERIFY_THROWS_EXCEPTION(Exception,
+                             dequantizeRows(quantize(at::randn({4, 100}), {QuantMode::NF4}), ids));
+}
+
 void TestQuant::fixtureWeightsWithinBounds() {
     MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k/model.safetensors");
-    for (const char* model : {"aidreams260k", "llama", "gpt2"}) {
+    const QStringList models = QDir(test::sharedDir() + QStringLiteral("/fixtures/models"))
+                                   .entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    QVERIFY(models.size() >= 10);
+    for (const QString& model : models) {
         const auto st =
             io::SafetensorsModel::open(test::fixture(QStringLiteral("fixtures/models/") + model));
         int checked = 0;
@@ -244,8 +266,8 @@ void TestQuant::fixtureWeightsWithinBounds() {
             worstNf = std::max(worstNf, enf);
             worst4 = std::max(worst4, e4);
         }
-        qInfo("%s: worst relative error int8 %.4f nf4+dq %.4f int4/32 %.4f", model, worst8, worstNf,
-              worst4);
+        qInfo("%s: worst relative error int8 %.4f nf4+dq %.4f int4/32 %.4f", qPrintable(model),
+              worst8, worstNf, worst4);
         QVERIFY(checked >= 8);
     }
 }

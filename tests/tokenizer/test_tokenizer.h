@@ -1,7 +1,7 @@
 #pragma once
-// test_tokenizer: exactness against the fixtures' goldens (test_tokenizer.cpp) and unit tests of
-// offsets, invalid UTF-8, display strings, batch encoding, components and errors
-// (test_tokenizer_units.cpp).
+// test_tokenizer: exactness against the fixtures' goldens and the CLI (test_tokenizer.cpp), unit
+// tests of offsets, invalid UTF-8, display strings and batch encoding (test_tokenizer_units.cpp),
+// and component tests on small synthetic tokenizers (test_tokenizer_components.cpp).
 
 #include <QObject>
 
@@ -22,6 +22,7 @@ private Q_SLOTS:
     void invalidUtf8BecomesReplacementChar();
     void displayTokenIsReadable();
     void batchEqualsSequential();
+    // test_tokenizer_components.cpp
     void regexFollowsOniguruma();
     void syntheticPipeline();
     void postProcessing();

@@ -58,6 +58,13 @@ std::string writeTemp(const std::string& name, const std::string& content) {
     return path;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> spans(const std::vector<TokenSpan>& v) {
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (const auto& s : v)
+        out.emplace_back(s.begin, s.end);
+    return out;
+}
+
 std::string show(const std::vector<int32_t>& ids) {
     std::string s = "[";
     for (size_t i = 0; i < ids.size(); ++i)

@@ -25,6 +25,8 @@ std::string tokenizerFolder(const std::string& name);
 /// Writes `content` to a new file in a per-process temp folder; returns its path.
 std::string writeTemp(const std::string& name, const std::string& content);
 std::string readFile(const std::string& path);
+/// Offsets as pairs, for comparisons.
+std::vector<std::pair<uint32_t, uint32_t>> spans(const std::vector<TokenSpan>& v);
 /// "[1, 2, 3]" for messages.
 std::string show(const std::vector<int32_t>& ids);
 
