@@ -5,6 +5,7 @@ namespace mistudio::cli {
 
 int runBenchTokenize(ArgParser& args);
 int runBenchForward(ArgParser& args);
+int runBenchExtract(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
@@ -14,6 +15,10 @@ const std::vector<Command>& benchCommands() {
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] [--seconds S] "
          "[--device cpu|cuda]",
          runBenchForward},
+        {"extract", "Activation extraction tokens/s, vs the bare forward, and MB/s written",
+         "bench extract --model MODEL --dataset SPEC --hook HOOK[,HOOK...] [--tokens N] "
+         "[--context-length C] [--batch-size B] [--dtype fp16|bf16|fp32] [--device D]",
+         runBenchExtract},
     };
     return table;
 }

@@ -11,6 +11,8 @@ int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runBench(ArgParser& args);
 int runDatasetPreview(ArgParser& args);
+int runExtract(ArgParser& args);
+int runCacheInfo(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -31,6 +33,13 @@ const std::vector<Command>& commands() {
         {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
          "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
          runMakeSynthetic},
+        {"extract", "Collect activations at hook points into an activation cache",
+         "extract --model MODEL --dataset SPEC --hook HOOK[,HOOK...] --tokens N "
+         "[--context-length C] [--batch-size B] [--quant Q] [--device D] [--dtype fp16|bf16|fp32] "
+         "[--text-field F] [--keep-special-tokens] --out DIR",
+         runExtract},
+        {"cache-info", "Print an activation cache's manifest as JSON", "cache-info DIR",
+         runCacheInfo},
         {"bench", "Benchmarks: bench tokenize ... | bench forward ...",
          "bench tokenize --tokenizer PATH --input FILE | "
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK]",
