@@ -5,6 +5,7 @@ namespace mistudio::cli {
 
 int runBenchTokenize(ArgParser& args);
 int runBenchForward(ArgParser& args);
+int runBenchExtract(ArgParser& args);
 int runBenchSae(ArgParser& args);
 int runBenchStore(ArgParser& args);
 
@@ -16,6 +17,9 @@ const std::vector<Command>& benchCommands() {
         {"forward", "Transformer forward tokens/s vs this machine's fp32 GEMM rate",
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] [--seconds S] [--device cpu|cuda]",
          runBenchForward},
+        {"extract", "Activation extraction tokens/s vs the forward rate, MB/s written",
+         "bench extract ...",
+         runBenchExtract},
         {"sae", "TopK SAE training step vs. plain PyTorch",
          "bench sae [--d-in 768] [--d-sae 24576] [--k 32] [--batch 4096] [--steps 5]",
          runBenchSae},

@@ -12,6 +12,8 @@ int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
 int runMakeSynthetic(ArgParser& args);
 int runDatasetPreview(ArgParser& args);
+int runExtract(ArgParser& args);
+int runCacheInfo(ArgParser& args);
 int runTrain(ArgParser& args);
 int runEval(ArgParser& args);
 int runRuns(ArgParser& args);
@@ -46,6 +48,12 @@ const std::vector<Command>& commands() {
         {"dataset-preview", "Print a dataset's first documents as JSON lines",
          "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",
          runDatasetPreview},
+        {"extract", "Collect activations at hook points into an activation cache",
+         "extract --model MODEL --dataset SPEC --hook HOOK[,HOOK...] --tokens N [--context-length C] [--batch-size B] [--quant Q] [--device D] [--dtype fp16|bf16|fp32] [--text-field F] --out DIR",
+         runExtract},
+        {"cache-info", "Print an activation cache's manifest as JSON",
+         "cache-info DIR",
+         runCacheInfo},
         {"train", "Train sparse autoencoders (RUN.json); JSON metrics per logging step",
          "train --config RUN.json [--resume] [--project P]",
          runTrain},
