@@ -27,16 +27,19 @@ function(mistudio_set_warnings target)
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 endfunction()
 
-# mistudio_add_test(NAME name SOURCES ... LIBS ... LABELS unit|ui|slow|gpu|fuzz [TIMEOUT s])
+# mistudio_add_test(NAME name SOURCES ... LIBS ... LABELS unit|ui|slow|gpu|fuzz [TIMEOUT s] [QT_KEYWORDS])
 # One Qt Test executable per module, registered in CTest with its labels. The fixtures folder
 # (../shared beside the checkout) is passed in MISTUDIO_SHARED_DIR; tests skip when it is absent.
 function(mistudio_add_test)
-  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "QT_KEYWORDS" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} Qt6::Test mistudio_test_support)
   set_target_properties(${T_NAME} PROPERTIES AUTOMOC ON)
-  # Qt's 'slots' keyword clashes with LibTorch headers; tests use Q_SLOTS instead.
-  target_compile_definitions(${T_NAME} PRIVATE QT_NO_KEYWORDS)
+  # Qt's 'slots' keyword clashes with LibTorch headers; tests use Q_SLOTS instead. UI tests that
+  # include QCustomPlot (which uses 'signals:') pass QT_KEYWORDS and never include LibTorch.
+  if(NOT T_QT_KEYWORDS)
+    target_compile_definitions(${T_NAME} PRIVATE QT_NO_KEYWORDS)
+  endif()
   mistudio_set_warnings(${T_NAME})
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   if(NOT T_TIMEOUT)

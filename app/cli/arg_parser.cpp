@@ -61,6 +61,13 @@ bool ArgParser::flag(const std::string& name) {
     return false;
 }
 
+std::optional<std::string> ArgParser::subcommand() {
+    if (m_args.empty() || m_used[0] || m_args[0].empty() || m_args[0][0] == '-')
+        return std::nullopt;
+    m_used[0] = true;
+    return m_args[0];
+}
+
 std::vector<std::string> ArgParser::positionals() {
     std::vector<std::string> out;
     for (size_t i = 0; i < m_args.size(); ++i) {

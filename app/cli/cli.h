@@ -26,6 +26,9 @@ public:
     std::string valueOr(const std::string& flag, const std::string& fallback);
     long long intOr(const std::string& flag, long long fallback);
     bool flag(const std::string& name);
+    /// Consumes the first argument when it is not a flag (a sub-subcommand such as `bench
+    /// tokenize`); nullopt otherwise.
+    std::optional<std::string> subcommand();
     /// Remaining arguments that are not flags, in order. Call after every flag was consumed.
     std::vector<std::string> positionals();
     /// Fails on any argument left unconsumed (an unknown flag or stray positional).

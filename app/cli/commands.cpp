@@ -4,10 +4,64 @@
 namespace mistudio::cli {
 
 int runEnv(ArgParser& args);
+int runDownload(ArgParser& args);
+int runExport(ArgParser& args);
+int runRuns(ArgParser& args);
+int runFeatures(ArgParser& args);
+int runFeature(ArgParser& args);
+int runTokenize(ArgParser& args);
+int runInspect(ArgParser& args);
+int runForward(ArgParser& args);
+int runGenerate(ArgParser& args);
+int runMakeSynthetic(ArgParser& args);
+int runTrain(ArgParser& args);
+int runBench(ArgParser& args);
+int runDatasetPreview(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"env", "Print the environment as JSON (versions, devices, BLAS, threads)", "env", runEnv},
+        {"download", "Download a Hub model (or dataset) into the Hugging Face cache",
+         "download REPO_ID [--revision REV] [--repo-type model|dataset]", runDownload},
+        {"train", "Train sparse autoencoders on activations (RUN.json)",
+         "train --config RUN.json [--resume]", runTrain},
+        {"runs", "List a project's runs (oldest first)", "runs --project P [--json]", runRuns},
+        {"features", "List a run's features, sorted and filtered",
+         "features --project P --run RUN [--sort density|max|mean|index|label] [--order asc|desc] "
+         "[--limit N] [--offset N] [--min-density X] [--max-density X] [--search TEXT] "
+         "[--fires-on TOKEN] [--json]",
+         runFeatures},
+        {"feature", "Show one feature's page (examples, logit effects, histogram, neighbors)",
+         "feature --project P --run RUN --index I [--json]", runFeature},
+        {"export", "Export a run: SAELens folder, Neuronpedia JSON, CSV, JSON or HTML report",
+         "export --project P --run RUN --format saelens|neuronpedia|csv|json|html --out PATH "
+         "[--features frequent|max|labelled] [--top N]",
+         runExport},
+        {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
+         "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
+         runTokenize},
+        {"inspect", "Describe a local model folder as JSON (dims, params, hook points)",
+         "inspect MODEL", runInspect},
+        {"forward", "Run a model on token ids; write hidden states and logits (safetensors)",
+         "forward --model MODEL --input-ids FILE.safetensors --out OUT.safetensors "
+         "[--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quant none|int8|nf4|int4]",
+         runForward},
+        {"generate", "Greedy continuation of a prompt",
+         "generate --model MODEL (--prompt TEXT | --prompt-ids 1,2,3) [--max-new-tokens N] "
+         "[--device cpu|cuda] [--json]",
+         runGenerate},
+        {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
+         "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
+         runMakeSynthetic},
+        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench store ... | bench sae ...",
+         "bench tokenize --tokenizer PATH --input FILE | "
+         "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
+         "bench store [--features N] [--examples N] [--window N] [--keep PATH] | "
+         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]",
+         runBench},
+        {"dataset-preview", "Print a local dataset's first documents as JSON lines",
+         "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",
+         runDatasetPreview},
     };
     return table;
 }

@@ -22,7 +22,7 @@ void printHelp(std::ostream& out) {
            "       mistudio-cli COMMAND --help\n\nCommands:\n";
     for (const auto& c : commands()) {
         out << "  " << c.name;
-        for (size_t i = std::strlen(c.name); i < 14; ++i)
+        for (size_t i = std::strlen(c.name); i < 18; ++i)
             out << ' ';
         out << c.summary << "\n";
     }

@@ -5,12 +5,12 @@
 set -euo pipefail
 
 core_pkgs=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git dpkg-dev file
   libtorch-dev libopenblas0-openmp
-  libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev
+  libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libpcre2-dev libutf8proc-dev zlib1g-dev libzstd-dev libsnappy-dev
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
-  libgl-dev
+  libgl-dev libqt6svg6
 )
 optional_pkgs=(ccache python3)
 

@@ -1,20 +1,29 @@
 #include "main_window.h"
 
 #include "bridge/engine_bridge.h"
+#include "dialogs/settings_dialog.h"
 #include "mistudio/environment.h"
 #include "mistudio/memory.h"
+#include "windows/dashboard_panel.h"
+#include "windows/features_panel.h"
+#include "windows/project_navigator.h"
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 
 namespace mistudio::ui {
 
 namespace {
+constexpr int kMaxRecent = 8;
+
 QString formatBytes(qint64 bytes) {
     if (bytes < 0)
         return QStringLiteral("n/a");
@@ -26,32 +35,137 @@ QString formatBytes(qint64 bytes) {
 MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     : QMainWindow(parent), m_bridge(bridge) {
     setWindowTitle(QStringLiteral("miStudio"));
-    resize(1280, 800);
+    resize(1400, 900);
 
-    auto* tabs = new QTabWidget(this);
-    tabs->setObjectName(QStringLiteral("centralTabs"));
-    setCentralWidget(tabs);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("centralTabs"));
+    setCentralWidget(m_tabs);
+    m_dashboard = new DashboardPanel(m_bridge, m_tabs);
+    m_features = new FeaturesPanel(m_tabs);
+    m_tabs->addTab(m_dashboard, tr("Dashboard"));
+    m_tabs->addTab(m_features, tr("Features"));
+    connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
+
+    m_navigator = new ProjectNavigator(this);
+    auto* navDock = new QDockWidget(tr("Project"), this);
+    navDock->setObjectName(QStringLiteral("projectDock"));
+    navDock->setWidget(m_navigator);
+    addDockWidget(Qt::LeftDockWidgetArea, navDock);
+    connect(m_navigator, &ProjectNavigator::runSelected, this, &MainWindow::showRun);
 
     m_log = new QPlainTextEdit(this);
     m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(10000);
     m_log->setObjectName(QStringLiteral("logPane"));
-    auto* dock = new QDockWidget(tr("Log"), this);
-    dock->setObjectName(QStringLiteral("logDock"));
-    dock->setWidget(m_log);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    auto* logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
 
     buildMenus();
     buildStatusBar();
     showEnvironment();
-
     connect(m_bridge, &EngineBridge::jobLog, this, &MainWindow::onJobLog);
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
 }
 
+bool MainWindow::openProject(const QString& path, bool create) {
+    try {
+        auto project = std::make_shared<Project>(create ? Project::create(path.toStdString())
+                                                        : Project::open(path.toStdString()));
+        m_project = std::move(project);
+    } catch (const std::exception& e) {
+        reportError(tr("Cannot open %1: %2").arg(path, QString::fromStdString(e.what())));
+        return false;
+    }
+    m_navigator->setProject(m_project);
+    rememberRecent(QFileInfo(path).absoluteFilePath());
+    setWindowTitle(QStringLiteral("miStudio — %1").arg(QFileInfo(path).fileName()));
+    const auto runs = m_project->runs();
+    if (!runs.empty())
+        showRun(runs.back().id);
+    statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+    return true;
+}
+
+void MainWindow::closeProject() {
+    m_features->setRun(nullptr, -1);
+    m_navigator->setProject(nullptr);
+    m_project.reset(); // every write is committed as it happens: nothing unsaved to lose
+    setWindowTitle(QStringLiteral("miStudio"));
+}
+
+void MainWindow::showRun(int64_t runId) {
+    if (!m_project)
+        return;
+    m_features->setRun(m_project, runId);
+    if (m_project->featureCount(runId) > 0)
+        m_tabs->setCurrentWidget(m_features);
+}
+
+QStringList MainWindow::recentProjects() {
+    return QSettings().value(QStringLiteral("ui/recentProjects")).toStringList();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+    QStringList recent = recentProjects();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    QSettings().setValue(QStringLiteral("ui/recentProjects"), recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    for (const QString& path : recentProjects())
+        m_recentMenu->addAction(path, this, [this, path] { openProject(path); });
+    m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+}
+
+void MainWindow::reportError(const QString& text) {
+    m_log->appendPlainText(text);
+    statusBar()->showMessage(text, 15000);
+}
+
+std::vector<std::pair<QString, QWidget*>> MainWindow::extraScreens() {
+    std::vector<std::pair<QString, QWidget*>> screens;
+    auto* settings = new SettingsDialog(this);
+    settings->setAttribute(Qt::WA_DeleteOnClose);
+    settings->show();
+    screens.emplace_back(QStringLiteral("settings"), settings);
+    return screens;
+}
+
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
-    quit->setShortcut(QKeySequence::Quit);
+    const QString filter = tr("miStudio projects (*.mistudio)");
+    file->addAction(tr("&New project…"), QKeySequence::New, this, [this, filter] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("New project"), QString(), filter);
+        if (!path.isEmpty())
+            openProject(path.endsWith(QLatin1String(".mistudio"))
+                            ? path
+                            : path + QStringLiteral(".mistudio"),
+                        true);
+    });
+    file->addAction(tr("&Open project…"), QKeySequence::Open, this, [this, filter] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open project"), QString(), filter);
+        if (!path.isEmpty())
+            openProject(path);
+    });
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    file->addAction(tr("&Close project"), QKeySequence::Close, this, &MainWindow::closeProject);
+    file->addSeparator();
+    file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, [this] {
+        SettingsDialog dialog(this);
+        dialog.exec();
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Environment"), this, &MainWindow::showEnvironment);
 }
@@ -79,9 +193,8 @@ void MainWindow::showEnvironment() {
                                .arg(QString::fromStdString(env.sqliteVersion)));
 }
 
-void MainWindow::onJobLog(quint64 jobId, int level, const QString& text) {
+void MainWindow::onJobLog(quint64 jobId, int, const QString& text) {
     m_log->appendPlainText(QStringLiteral("[job %1] %2").arg(jobId).arg(text));
-    Q_UNUSED(level);
 }
 
 void MainWindow::onJobMemory(quint64, qint64 cpuRss, qint64 gpuUsed, qint64 gpuReserved,

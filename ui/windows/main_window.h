@@ -1,30 +1,64 @@
 #pragma once
-// The studio's main window. Panels live in their own classes; this class only assembles them.
+// The studio's main window: project navigator, central tabs (Dashboard, Features), log dock,
+// status bar, menus and recent projects. Panels live in their own classes; this class only
+// assembles them and owns the open project.
+
+#include "mistudio/project.h"
 
 #include <QMainWindow>
+#include <memory>
+#include <utility>
+#include <vector>
 
 class QLabel;
 class QPlainTextEdit;
+class QTabWidget;
+class QMenu;
 
 namespace mistudio::ui {
 
 class EngineBridge;
+class DashboardPanel;
+class FeaturesPanel;
+class ProjectNavigator;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(EngineBridge* bridge, QWidget* parent = nullptr);
 
+    /// Opens (or, with create, creates) a project; on failure shows why in the log and status
+    /// bar and returns false, keeping the current project.
+    bool openProject(const QString& path, bool create = false);
+    void closeProject();
+    std::shared_ptr<Project> project() const { return m_project; }
+    /// Shows a run's features (and its live dashboard when it is running).
+    void showRun(int64_t runId);
+
+    /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
+    std::vector<std::pair<QString, QWidget*>> extraScreens();
+
+    static QStringList recentProjects();
+
 private:
     void buildMenus();
     void buildStatusBar();
     void showEnvironment();
+    void rememberRecent(const QString& path);
+    void rebuildRecentMenu();
+    void reportError(const QString& text);
     void onJobLog(quint64 jobId, int level, const QString& text);
     void onJobMemory(quint64 jobId, qint64 cpuRss, qint64 gpuUsed, qint64 gpuReserved,
                      qint64 gpuTotal);
 
     EngineBridge* m_bridge;
+    std::shared_ptr<Project> m_project;
+    QTabWidget* m_tabs = nullptr;
+    ProjectNavigator* m_navigator = nullptr;
+    DashboardPanel* m_dashboard = nullptr;
+    FeaturesPanel* m_features = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
 };

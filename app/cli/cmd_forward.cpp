@@ -1,0 +1,59 @@
+// mistudio-cli forward: input_ids from a safetensors file -> hidden_states.0..L and logits.
+#include "cli.h"
+#include "io/safetensors.h"
+#include "mistudio/result.h"
+#include "model/transformer.h"
+
+#include <iostream>
+
+namespace mistudio::cli {
+
+namespace {
+/// --quant: only "none" runs today; the quantized formats are a later step.
+void checkQuant(const std::string& quant) {
+    if (quant == "none")
+        return;
+    if (quant == "int8" || quant == "nf4" || quant == "int4")
+        throw Exception(ErrorCode::Unsupported,
+                        "quantized execution (--quant " + quant + ") is not yet supported",
+                        "--quant", "Run with --quant none");
+    throw UsageError("--quant must be none, int8, nf4 or int4, got '" + quant + "'");
+}
+} // namespace
+
+int runForward(ArgParser& args) {
+    const std::string modelDir = args.required("--model");
+    const std::string idsPath = args.required("--input-ids");
+    const std::string outPath = args.required("--out");
+    model::LoadOptions options;
+    options.device = args.valueOr("--device", "cpu");
+    options.dtype = args.valueOr("--dtype", "float32");
+    const std::string quant = args.valueOr("--quant", "none");
+    args.finish();
+    checkQuant(quant);
+
+    const auto idsFile = io::SafetensorsFile::open(idsPath);
+    if (!idsFile->find("input_ids"))
+        throw Exception(ErrorCode::NotFound, "no tensor 'input_ids'", idsPath,
+                        "Store the token ids as an int64 [B, T] tensor named input_ids");
+    const at::Tensor ids = idsFile->load("input_ids", at::kLong);
+    if (ids.dim() != 2)
+        throw Exception(ErrorCode::InvalidArgument, "input_ids must be 2-D [B, T]", idsPath,
+                        "Store the token ids as an int64 [B, T] tensor");
+
+    auto model = model::Transformer::open(modelDir, options);
+    model::ForwardRequest req;
+    req.hiddenStates = true;
+    const model::ForwardResult out = model->forward(ids, req);
+
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    for (size_t i = 0; i < out.hiddenStates.size(); ++i)
+        tensors.emplace_back("hidden_states." + std::to_string(i),
+                             out.hiddenStates[i].to(at::kCPU, at::kFloat).contiguous());
+    tensors.emplace_back("logits", out.logits.to(at::kCPU, at::kFloat).contiguous());
+    io::saveTensors(outPath, tensors, {{"format", "pt"}});
+    std::cerr << "wrote " << tensors.size() << " tensors to " << outPath << "\n";
+    return 0;
+}
+
+} // namespace mistudio::cli

@@ -1,0 +1,128 @@
+// mistudio-cli train --config RUN.json [--resume]: trains an SAE (or a sweep) as an engine job.
+// stdout: one JSON line per logging step and SAE, then one JSON object of evaluation metrics per
+// SAE. Ctrl-C cancels: a checkpoint is written and --resume continues exactly.
+#include "cli.h"
+#include "mistudio/engine.h"
+#include "mistudio/result.h"
+#include "sae/run.h"
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace mistudio::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void onInterrupt(int) {
+    g_interrupted = true;
+}
+
+nlohmann::json orNull(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json stepJson(const std::string& sae, const sae::StepMetrics& m) {
+    return {{"sae", sae},
+            {"step", m.step},
+            {"tokens", m.tokens},
+            {"loss", m.loss},
+            {"mse", m.mse},
+            {"fvu", m.fvu},
+            {"sparsity_loss", m.sparsityLoss},
+            {"aux_loss", m.auxLoss},
+            {"l0", m.l0},
+            {"dead", m.deadCount},
+            {"dense", m.denseCount},
+            {"lr", m.lr},
+            {"sparsity_coefficient", m.sparsityCoefficient},
+            {"grad_norm", m.gradNorm},
+            {"threshold", m.threshold},
+            {"tokens_per_s", m.tokensPerSecond}};
+}
+
+nlohmann::json evalJson(const sae::RunResult& r) {
+    const auto& e = r.eval;
+    return {{"sae", r.name},
+            {"out", r.folder},
+            {"eval_tokens", e.tokens},
+            {"l0", e.l0},
+            {"explained_variance", e.explainedVariance},
+            {"mse", e.mse},
+            {"cos_sim", e.cosSim},
+            {"l2_ratio", e.l2Ratio},
+            {"relative_reconstruction_bias", e.relativeReconstructionBias},
+            {"ce_clean", orNull(e.ceClean)},
+            {"ce_spliced", orNull(e.ceSpliced)},
+            {"ce_zero", orNull(e.ceZero)},
+            {"delta_ce", orNull(e.deltaCe)},
+            {"ce_loss_recovered", orNull(e.ceLossRecovered)},
+            {"kl", orNull(e.kl)},
+            {"dead_fraction", e.deadFraction},
+            {"dense_fraction", e.denseFraction},
+            {"ultra_rare_count", e.ultraRareCount}};
+}
+
+nlohmann::json readConfig(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        throw Exception(ErrorCode::NotFound, "cannot open the run configuration", path,
+                        "check the --config path");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw Exception(ErrorCode::InvalidFormat, std::string("not valid JSON: ") + e.what(), path,
+                        "fix the JSON syntax");
+    }
+}
+
+} // namespace
+
+int runTrain(ArgParser& args) {
+    const std::string configPath = args.required("--config");
+    const bool resume = args.flag("--resume");
+    args.finish();
+    const sae::RunConfig run = sae::parseRunConfig(readConfig(configPath), configPath);
+    std::mutex outMutex;
+    std::vector<sae::RunResult> results;
+    Engine engine;
+    JobOptions options;
+    options.name = "train";
+    options.queueEvents = false;
+    JobHandle job = engine.submit(
+        [&](JobContext& ctx) {
+            results = sae::runTraining(ctx, run, resume,
+                                       [&](const std::string& name, const sae::StepMetrics& m) {
+                                           std::lock_guard lock(outMutex);
+                                           std::cout << stepJson(name, m).dump() << std::endl;
+                                       });
+        },
+        options);
+    g_interrupted = false;
+    auto previous = std::signal(SIGINT, onInterrupt);
+    std::optional<FinishedEvent> fin;
+    while (!(fin = job.waitFor(std::chrono::milliseconds(100))))
+        if (g_interrupted)
+            job.cancel();
+    std::signal(SIGINT, previous);
+    if (!fin->ok) {
+        if (fin->error.code == ErrorCode::Cancelled)
+            std::cerr << "cancelled: checkpoint written to " << run.out
+                      << "/checkpoint; continue with --resume\n";
+        else
+            std::cerr << "error: " << fin->error.message << "\n";
+        return 1;
+    }
+    std::cerr << "note: no language model is wired to this run, so ce_clean, ce_spliced, ce_zero, "
+                 "delta_ce, ce_loss_recovered and kl are null\n";
+    for (const auto& r : results)
+        std::cout << evalJson(r).dump() << std::endl;
+    return 0;
+}
+
+} // namespace mistudio::cli

@@ -1,0 +1,248 @@
+#include "sae/sweep.h"
+
+#include "io/safetensors.h"
+#include "mistudio/result.h"
+#include "sae/config_json.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+namespace mistudio::sae {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double normalizationScale(Normalization n, int64_t dIn, double meanNorm, double meanSquaredNorm) {
+    if (!(meanNorm > 0) || !(meanSquaredNorm > 0) || !std::isfinite(meanSquaredNorm))
+        throw Exception(ErrorCode::NumericalError,
+                        "cannot normalise activations whose mean norm is " +
+                            std::to_string(meanNorm),
+                        "input scaling", "check that the activations are not all zero or NaN");
+    if (n == Normalization::SqrtD)
+        return std::sqrt(static_cast<double>(dIn)) / meanNorm;
+    return 1.0 / std::sqrt(meanSquaredNorm);
+}
+
+SweepTrainer::SweepTrainer(SweepSettings settings, ActivationSource& source)
+    : m_settings(std::move(settings)), m_source(source) {
+    if (m_settings.saes.empty())
+        throw Exception(ErrorCode::InvalidArgument, "a training run needs at least one SAE");
+    m_batch = m_settings.saes[0].batchSize;
+    for (const auto& c : m_settings.saes) {
+        if (c.dIn != source.dim())
+            throw Exception(ErrorCode::InvalidArgument,
+                            "SAE '" + c.name + "' has d_in " + std::to_string(c.dIn) +
+                                " but the activations have " + std::to_string(source.dim()),
+                            source.describe(), "");
+        if (c.batchSize != m_batch)
+            throw Exception(ErrorCode::InvalidArgument,
+                            "all SAEs of one run share the activation stream and need one "
+                            "batch_size",
+                            "sae '" + c.name + "'", "give every SAE the same batch_size");
+    }
+    if (m_settings.tokens <= 0)
+        throw Exception(ErrorCode::InvalidArgument, "tokens must be positive");
+    m_totalSteps = (m_settings.tokens + m_batch - 1) / m_batch;
+}
+
+SweepTrainer::~SweepTrainer() = default;
+
+std::string SweepTrainer::checkpointPath() const {
+    return (fs::path(m_settings.checkpointDir) / "checkpoint.safetensors").string();
+}
+
+void SweepTrainer::initialise(bool estimate) {
+    // Input statistics from the first batches; the source is then rewound so training sees them.
+    // Without `estimate` (resume) the trainers are placeholders that loadState() overwrites.
+    const SourceState start = m_source.state();
+    double sumNorm = 0, sumSq = 0;
+    at::Tensor sum = at::zeros({m_source.dim()}, at::kDouble);
+    int64_t seen = 0;
+    const int64_t want = std::max<int64_t>(m_batch, m_settings.normalizationTokens);
+    while (estimate && seen < want) {
+        at::Tensor x = m_source.next(std::min(m_batch, want - seen)).to(at::kDouble);
+        at::Tensor norms = x.norm(2, {1});
+        sumNorm += norms.sum().item<double>();
+        sumSq += norms.pow(2).sum().item<double>();
+        sum.add_(x.sum(0));
+        seen += x.size(0);
+    }
+    if (!estimate) {
+        sumNorm = sumSq = 1;
+        seen = 1;
+    }
+    m_source.restore(start);
+    const double n = static_cast<double>(seen);
+    at::Tensor mean = (sum / n).to(at::kFloat);
+    m_trainers.clear();
+    m_scales.clear();
+    for (size_t i = 0; i < m_settings.saes.size(); ++i) {
+        const auto& c = m_settings.saes[i];
+        const double s = normalizationScale(c.normalization, c.dIn, sumNorm / n, sumSq / n);
+        m_scales.push_back(s);
+        m_trainers.push_back(
+            std::make_unique<SaeTrainer>(c, m_totalSteps, mean * s, m_settings.seed + i));
+    }
+    m_step = 0;
+}
+
+nlohmann::json SweepTrainer::describe() const {
+    nlohmann::json saes = nlohmann::json::array();
+    for (size_t i = 0; i < m_trainers.size(); ++i)
+        saes.push_back({{"config", saeConfigToJson(m_trainers[i]->config())},
+                        {"schedule", m_trainers[i]->schedule().toJson()}});
+    return {{"tokens", m_settings.tokens}, {"seed", m_settings.seed}, {"saes", saes}};
+}
+
+void SweepTrainer::saveCheckpoint() const {
+    if (m_settings.checkpointDir.empty())
+        return;
+    fs::create_directories(m_settings.checkpointDir);
+    NamedTensors tensors;
+    nlohmann::json info = describe();
+    info["version"] = 1;
+    info["step"] = m_step;
+    nlohmann::json trainerInfo = nlohmann::json::array();
+    for (size_t i = 0; i < m_trainers.size(); ++i) {
+        nlohmann::json ti;
+        m_trainers[i]->saveState(tensors, "sae" + std::to_string(i) + ".", ti);
+        trainerInfo.push_back(ti);
+        tensors.emplace_back("sae" + std::to_string(i) + ".scale",
+                             at::full({1}, m_scales[i], at::kDouble));
+    }
+    info["trainers"] = trainerInfo;
+    SourceState src = m_source.state();
+    info["source"] = src.info;
+    for (auto& [name, t] : src.tensors)
+        tensors.emplace_back("source." + name, t.contiguous());
+    {
+        at::Generator g = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(g.mutex());
+        tensors.emplace_back("torch_rng", g.get_state());
+    }
+    io::saveTensors(checkpointPath(), tensors, {{"mistudio_checkpoint", info.dump()}});
+}
+
+void SweepTrainer::loadCheckpoint() {
+    const std::string path = checkpointPath();
+    if (m_settings.checkpointDir.empty() || !fs::exists(path))
+        throw Exception(ErrorCode::NotFound, "no checkpoint to resume from", path,
+                        "start the run without --resume");
+    auto file = io::SafetensorsFile::open(path);
+    auto it = file->metadata().find("mistudio_checkpoint");
+    if (it == file->metadata().end())
+        throw Exception(ErrorCode::InvalidFormat, "not a miStudio training checkpoint", path, "");
+    const nlohmann::json info = nlohmann::json::parse(it->second);
+    NamedTensors tensors;
+    for (const auto& t : file->tensors())
+        tensors.emplace_back(t.name, file->load(t.name, io::toScalarType(t.dtype)));
+    // The checkpoint must belong to these settings; trainers are built from them, then filled.
+    initialise(false);
+    const nlohmann::json expected = describe();
+    for (const char* key : {"tokens", "seed", "saes"})
+        if (info.at(key) != expected.at(key))
+            throw Exception(ErrorCode::InvalidArgument,
+                            std::string("the checkpoint was written with another '") + key +
+                                "' setting",
+                            path, "resume with the RUN.json that started the run");
+    for (size_t i = 0; i < m_trainers.size(); ++i) {
+        const std::string prefix = "sae" + std::to_string(i) + ".";
+        m_trainers[i]->loadState(tensors, prefix, info.at("trainers").at(i));
+        for (const auto& [n, t] : tensors)
+            if (n == prefix + "scale")
+                m_scales[i] = t.item<double>();
+    }
+    SourceState src;
+    src.info = info.at("source");
+    for (const auto& [n, t] : tensors)
+        if (n.rfind("source.", 0) == 0)
+            src.tensors.emplace_back(n.substr(7), t);
+    m_source.restore(src);
+    for (const auto& [n, t] : tensors)
+        if (n == "torch_rng") {
+            at::Generator g = at::detail::getDefaultCPUGenerator();
+            std::lock_guard<std::mutex> lock(g.mutex());
+            g.set_state(t);
+        }
+    m_step = info.at("step").get<int64_t>();
+}
+
+void SweepTrainer::trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond) {
+    at::Tensor x = m_source.next(m_batch);
+    if (!at::isfinite(x).all().item<bool>())
+        throw Exception(ErrorCode::NumericalError,
+                        "the activations contain NaN or Inf at step " + std::to_string(m_step) +
+                            " (tokens " + std::to_string(m_step * m_batch) + " to " +
+                            std::to_string((m_step + 1) * m_batch - 1) + ")",
+                        m_source.describe(), "check the model's precision and the cache");
+    const bool log = m_settings.logEvery > 0 &&
+                     ((m_step + 1) % m_settings.logEvery == 0 || m_step + 1 == m_totalSteps);
+    for (size_t i = 0; i < m_trainers.size(); ++i) {
+        StepMetrics m = m_trainers[i]->step(x * m_scales[i], m_step, log);
+        if (!log)
+            continue;
+        m.tokens = (m_step + 1) * m_batch;
+        m.tokensPerSecond = tokensPerSecond;
+        const std::string p = m_trainers.size() > 1 ? m_trainers[i]->config().name + "/" : "";
+        const std::pair<const char*, double> values[] = {
+            {"loss", m.loss},
+            {"mse", m.mse},
+            {"fvu", m.fvu},
+            {"sparsity_loss", m.sparsityLoss},
+            {"aux_loss", m.auxLoss},
+            {"l0", m.l0},
+            {"dead", static_cast<double>(m.deadCount)},
+            {"dense", static_cast<double>(m.denseCount)},
+            {"lr", m.lr},
+            {"sparsity_coefficient", m.sparsityCoefficient},
+            {"grad_norm", m.gradNorm},
+            {"threshold", m.threshold},
+            {"tokens_per_s", m.tokensPerSecond}};
+        for (const auto& [name, value] : values)
+            ctx.metric(m.step, p + name, value);
+        if (onLog)
+            onLog(i, m);
+    }
+}
+
+void SweepTrainer::run(JobContext& ctx, bool resume, const StepCallback& onLog) {
+    if (resume)
+        loadCheckpoint();
+    else
+        initialise(true);
+    auto lastCheckpoint = Clock::now();
+    auto lastLog = Clock::now();
+    auto lastProgress = Clock::now();
+    int64_t lastLogStep = m_step;
+    double tokensPerSecond = 0;
+    while (m_step < m_totalSteps) {
+        if (ctx.isCancelled()) {
+            saveCheckpoint();
+            ctx.throwIfCancelled();
+        }
+        if (m_settings.logEvery > 0 && (m_step + 1) % m_settings.logEvery == 0) {
+            const double secs = std::chrono::duration<double>(Clock::now() - lastLog).count();
+            tokensPerSecond = secs > 0 ? (m_step - lastLogStep) * m_batch / secs : 0;
+            lastLog = Clock::now();
+            lastLogStep = m_step;
+        }
+        trainStep(ctx, onLog, tokensPerSecond);
+        ++m_step;
+        if (Clock::now() - lastProgress > std::chrono::milliseconds(250)) {
+            ctx.progress("training", static_cast<double>(m_step * m_batch),
+                         static_cast<double>(m_totalSteps * m_batch), "tokens");
+            lastProgress = Clock::now();
+        }
+        const double minutes =
+            std::chrono::duration<double>(Clock::now() - lastCheckpoint).count() / 60.0;
+        if (m_settings.checkpointMinutes > 0 && minutes >= m_settings.checkpointMinutes) {
+            saveCheckpoint();
+            lastCheckpoint = Clock::now();
+        }
+    }
+    saveCheckpoint();
+}
+
+} // namespace mistudio::sae

@@ -1,0 +1,52 @@
+#include "windows/screenshot_tour.h"
+
+#include "windows/main_window.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QPixmap>
+#include <QTabWidget>
+
+namespace mistudio::ui {
+
+namespace {
+bool savePng(QWidget* widget, const QString& path) {
+    QApplication::processEvents();
+    return widget->grab().save(path, "PNG");
+}
+
+QString slug(QString title) {
+    title = title.toLower().remove(QLatin1Char('&'));
+    title.replace(QLatin1Char(' '), QLatin1Char('_'));
+    return title;
+}
+} // namespace
+
+QStringList takeScreenshots(MainWindow& window, const QString& dir, QString* error) {
+    if (!QDir().mkpath(dir)) {
+        *error = QObject::tr("cannot create the screenshot folder %1").arg(dir);
+        return {};
+    }
+    QStringList written;
+    window.resize(1400, 900);
+    window.show();
+    auto save = [&](QWidget* w, const QString& name) {
+        const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
+        if (savePng(w, path))
+            written << path;
+        else
+            *error = QObject::tr("cannot write %1").arg(path);
+    };
+    save(&window, QStringLiteral("main_window"));
+    if (auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"))) {
+        for (int i = 0; i < tabs->count(); ++i) {
+            tabs->setCurrentIndex(i);
+            save(&window, slug(tabs->tabText(i)));
+        }
+    }
+    for (const auto& [name, widget] : window.extraScreens())
+        save(widget, name);
+    return error->isEmpty() ? written : QStringList();
+}
+
+} // namespace mistudio::ui
