@@ -7,6 +7,8 @@ int runBenchTokenize(ArgParser& args);
 int runBenchForward(ArgParser& args);
 int runBenchStore(ArgParser& args);
 int runBenchSae(ArgParser& args);
+int runBenchQuant(ArgParser& args);
+int runBenchMemory(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
@@ -20,6 +22,11 @@ const std::vector<Command>& benchCommands() {
          "bench store [--features N] [--examples N] [--window N] [--keep PATH]", runBenchStore},
         {"sae", "TopK SAE training step vs. plain PyTorch",
          "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]", runBenchSae},
+        {"quant", "Relative error of every --quant mode vs fp32 goldens, per fixture model",
+         "bench quant [--fixtures DIR]", runBenchQuant},
+        {"memory", "Peak RSS vs predicted memory, load time and tokens/s up to a hook",
+         "bench memory --model DIR [--quant nf4] --hook HOOK [--tokens 256] [--device D]",
+         runBenchMemory},
     };
     return table;
 }

@@ -17,6 +17,7 @@ int runMakeSynthetic(ArgParser& args);
 int runTrain(ArgParser& args);
 int runBench(ArgParser& args);
 int runDatasetPreview(ArgParser& args);
+int runEstimate(ArgParser& args);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -44,20 +45,29 @@ const std::vector<Command>& commands() {
          "inspect MODEL", runInspect},
         {"forward", "Run a model on token ids; write hidden states and logits (safetensors)",
          "forward --model MODEL --input-ids FILE.safetensors --out OUT.safetensors "
-         "[--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quant none|int8|nf4|int4]",
+         "[--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quant "
+         "none|bf16|fp16|int8|nf4|int4]",
          runForward},
         {"generate", "Greedy continuation of a prompt",
          "generate --model MODEL (--prompt TEXT | --prompt-ids 1,2,3) [--max-new-tokens N] "
          "[--device cpu|cuda] [--json]",
          runGenerate},
+        {"estimate", "Predict the memory a run will need (weights, activations, workspace) as JSON",
+         "estimate --model MODEL --quant none|bf16|fp16|int8|nf4|int4 --hook HOOK [--device D] "
+         "[--batch B] [--seq T]",
+         runEstimate},
         {"make-synthetic", "Write a random-weight model folder with real shapes (benchmarks)",
-         "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny --out DIR [--seed N]",
+         "make-synthetic --like gpt2-small|gpt2-medium|gpt2-tiny|phi4 --out DIR [--layers N] "
+         "[--seed N]",
          runMakeSynthetic},
-        {"bench", "Benchmarks: bench tokenize ... | bench forward ... | bench store ... | bench sae ...",
+        {"bench",
+         "Benchmarks: bench tokenize ... | bench forward ... | bench store ... | bench sae ...",
          "bench tokenize --tokenizer PATH --input FILE | "
          "bench forward --model MODEL [--batch B] [--seq T] [--up-to HOOK] | "
          "bench store [--features N] [--examples N] [--window N] [--keep PATH] | "
-         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N]",
+         "bench sae [--d-in N] [--d-sae N] [--k N] [--batch N] [--steps N] | "
+         "bench quant [--fixtures DIR] | "
+         "bench memory --model DIR --quant Q --hook HOOK [--tokens N]",
          runBench},
         {"dataset-preview", "Print a local dataset's first documents as JSON lines",
          "dataset-preview SPEC [--text-field F] [--limit N] [--txt-split file|blank-lines]",

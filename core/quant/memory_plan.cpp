@@ -1,0 +1,136 @@
+// Memory prediction from the safetensors headers: which tensors a run loads (layers up to the
+// deepest hook, the unembedding only when logits are needed) and what each costs in the chosen
+// format (quant/quant.h traits). Calibrated against measured RSS by `mistudio-cli bench memory`.
+#include "mistudio/memory_plan.h"
+
+#include "io/safetensors.h"
+#include "mistudio/model_info.h"
+#include "mistudio/result.h"
+#include "model/family.h"
+#include "quant/quant.h"
+
+#include <cstdio>
+#include <map>
+#include <regex>
+
+namespace mistudio {
+
+namespace {
+// LibTorch, OpenBLAS and the process itself, measured as RSS of mistudio-cli before loading.
+constexpr int64_t kRuntimeBaselineBytes = 220ll << 20;
+
+/// Deepest block a hook needs: -1 for hook_embed, nLayers for ln_final / logits.
+int64_t deepestLayer(const std::string& hook, int64_t nLayers) {
+    if (hook.empty() || hook.rfind("ln_final.", 0) == 0)
+        return nLayers;
+    if (hook == "hook_embed")
+        return -1;
+    static const std::regex blocks(R"(^blocks\.(\d+)\.hook_[a-z_]+$)");
+    std::smatch m;
+    if (std::regex_match(hook, m, blocks)) {
+        const int64_t layer = std::stoll(m[1]);
+        if (layer < nLayers)
+            return layer;
+    }
+    throw Exception(ErrorCode::InvalidArgument, "unknown hook '" + hook + "'", "memory plan",
+                    "Use a name like blocks.6.hook_resid_post (see `mistudio-cli inspect MODEL`)");
+}
+
+/// Block index of a tensor name ("model.layers.3.mlp..." → 3), or -1 for non-block tensors.
+int64_t layerOf(const std::string& name) {
+    static const std::regex layer(R"((?:^|\.)(?:h|layers|blocks)\.(\d+)\.)");
+    std::smatch m;
+    return std::regex_search(name, m, layer) ? std::stoll(m[1]) : -1;
+}
+
+bool isUnembedding(const std::string& name) {
+    return name == "lm_head.weight" || name == "lm_head.bias" || name == "embed_out.weight";
+}
+
+/// The token embedding or unembedding matrix (the family's names, with or without its prefix):
+/// the runtime stores them int8 in quantized modes.
+bool isVocabMatrix(const std::string& name, const model::Family& f) {
+    for (const std::string& full : {f.embedName, f.lmHeadName + ".weight"}) {
+        if (name == full)
+            return true;
+        if (!f.basePrefix.empty() && full.rfind(f.basePrefix, 0) == 0 &&
+            name == full.substr(f.basePrefix.size()))
+            return true;
+    }
+    return false;
+}
+
+int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab) {
+    const int64_t n = t.numel();
+    if (vocab && quant::traits(mode).quantized)
+        return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
+    if (!linear || !quant::traits(mode).quantized) {
+        // Norms and biases stay fp32; plain formats store 2 or 4 bytes per weight.
+        const int64_t bytes = linear ? quant::traits(mode).bytesPerBlock : 4;
+        return n * bytes;
+    }
+    const auto& tr = quant::traits(mode);
+    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per row
+        return n + t.shape.front() * 4;
+    return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
+}
+} // namespace
+
+std::string formatBytes(int64_t bytes) {
+    char buf[32];
+    if (bytes >= (1ll << 30))
+        std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1ll << 30));
+    else
+        std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(1ll << 20));
+    return buf;
+}
+
+MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
+    const quant::QuantMode mode = quant::parseQuantMode(req.quant);
+    const ModelInfo info = inspectModel(req.modelFolder);
+    const io::SafetensorsModel weights = io::SafetensorsModel::open(req.modelFolder);
+    const model::Family& family = model::findFamily(info.modelType);
+    MemoryPrediction p;
+    p.layersTotal = info.nLayers;
+    const int64_t deepest = deepestLayer(req.upToHook, info.nLayers);
+    p.needsUnembedding = req.upToHook.empty();
+    p.layersLoaded = std::min(deepest + 1, info.nLayers);
+    int64_t largestLinear = 0, largestSaved = 0;
+    std::map<int64_t, int64_t> layerLinear; // per block: weights of its matrices
+    for (const std::string& name : weights.names()) {
+        const io::TensorInfo& t = weights.info(name);
+        const int64_t layer = layerOf(name);
+        if (layer >= 0 && layer > deepest)
+            continue;
+        if (layer < 0 && isUnembedding(name) && !p.needsUnembedding)
+            continue;
+        const bool linear = layer >= 0 && t.shape.size() == 2;
+        p.weightBytes += bytesInFormat(t, mode, linear, isVocabMatrix(name, family));
+        if (linear) {
+            largestLinear = std::max(largestLinear, t.numel());
+            layerLinear[layer] += t.numel();
+        }
+        if (t.shape.size() == 2 && !(isUnembedding(name) && info.tiedEmbeddings))
+            largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
+    }
+    const int64_t tokens = req.batch * req.seq;
+    // Residual + attention/MLP intermediates of one layer, and the attention scores of one layer.
+    p.activationBytes = 4 * tokens * (6 * info.dModel + 3 * info.dMlp) +
+                        4 * req.batch * info.nHeads * req.seq * req.seq;
+    if (p.needsUnembedding)
+        p.activationBytes += 4 * tokens * info.vocabSize;
+    // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
+    // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
+    // matrix at a time. The larger of the two is the transient on top of the weights.
+    int64_t largestLayer = 0;
+    for (const auto& [layer, n] : layerLinear)
+        largestLayer = std::max(largestLayer, n);
+    p.workspaceBytes = (quant::traits(mode).quantized
+                            ? std::max(4 * largestLayer + largestSaved, 4 * largestLinear)
+                            : 0) +
+                       (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+    p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
+    return p;
+}
+
+} // namespace mistudio
