@@ -8,6 +8,8 @@ int runBenchForward(ArgParser& args);
 int runBenchExtract(ArgParser& args);
 int runBenchSae(ArgParser& args);
 int runBenchStore(ArgParser& args);
+int runBenchQuant(ArgParser& args);
+int runBenchMemory(ArgParser& args);
 
 const std::vector<Command>& benchCommands() {
     static const std::vector<Command> table = {
@@ -26,6 +28,12 @@ const std::vector<Command>& benchCommands() {
         {"store", "Feature list and page query times on a generated store",
          "bench store [--features N] [--examples N] [--window N] [--keep PATH]",
          runBenchStore},
+        {"quant", "Relative error of each weight format on the fixture models",
+         "bench quant ...",
+         runBenchQuant},
+        {"memory", "Peak RSS vs predicted memory, load time and tokens/s of a quantized extraction",
+         "bench memory --model DIR --quant nf4 --hook HOOK --tokens N",
+         runBenchMemory},
     };
     return table;
 }

@@ -8,19 +8,6 @@
 
 namespace mistudio::cli {
 
-namespace {
-/// --quant: only "none" runs today; the quantized formats are a later step.
-void checkQuant(const std::string& quant) {
-    if (quant == "none")
-        return;
-    if (quant == "int8" || quant == "nf4" || quant == "int4")
-        throw Exception(ErrorCode::Unsupported,
-                        "quantized execution (--quant " + quant + ") is not yet supported",
-                        "--quant", "Run with --quant none");
-    throw UsageError("--quant must be none, int8, nf4 or int4, got '" + quant + "'");
-}
-} // namespace
-
 int runForward(ArgParser& args) {
     const std::string modelDir = args.required("--model");
     const std::string idsPath = args.required("--input-ids");
@@ -28,9 +15,8 @@ int runForward(ArgParser& args) {
     model::LoadOptions options;
     options.device = args.valueOr("--device", "cpu");
     options.dtype = args.valueOr("--dtype", "float32");
-    const std::string quant = args.valueOr("--quant", "none");
+    options.quant = args.valueOr("--quant", "none");
     args.finish();
-    checkQuant(quant);
 
     const auto idsFile = io::SafetensorsFile::open(idsPath);
     if (!idsFile->find("input_ids"))
@@ -42,6 +28,8 @@ int runForward(ArgParser& args) {
                         "Store the token ids as an int64 [B, T] tensor");
 
     auto model = model::Transformer::open(modelDir, options);
+    if (model->quantPlan().fallback)
+        std::cerr << model->quantPlan().reason << "\n";
     model::ForwardRequest req;
     req.hiddenStates = true;
     const model::ForwardResult out = model->forward(ids, req);

@@ -24,7 +24,8 @@ Gpt2Shape shapeFor(const std::string& like) {
         return {24, 1024, 16, 50257, 1024};
     if (like == "gpt2-tiny")
         return {2, 64, 4, 512, 256};
-    throw UsageError("--like must be gpt2-small, gpt2-medium or gpt2-tiny, got '" + like + "'");
+    throw UsageError("--like must be gpt2-small, gpt2-medium, gpt2-tiny or phi4, got '" + like +
+                     "'");
 }
 
 void writeConfig(const std::filesystem::path& dir, const Gpt2Shape& s) {
@@ -82,13 +83,25 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> gpt2Tensors(const Gpt2
 
 } // namespace
 
+int64_t writeSyntheticPhi4(const std::filesystem::path& dir, int64_t layers);
+
 int runMakeSynthetic(ArgParser& args) {
-    const Gpt2Shape shape = shapeFor(args.required("--like"));
+    const std::string like = args.required("--like");
     const std::filesystem::path dir = args.required("--out");
     const long long seed = args.intOr("--seed", 0);
+    const long long layers = args.intOr("--layers", like == "phi4" ? 40 : 0);
     args.finish();
     std::filesystem::create_directories(dir);
     at::manual_seed(seed);
+    if (like == "phi4") {
+        const int64_t params = writeSyntheticPhi4(dir, layers);
+        std::cout << "{\"out\": " << nlohmann::json(dir.string()).dump()
+                  << ", \"n_params\": " << params << "}\n";
+        return 0;
+    }
+    Gpt2Shape shape = shapeFor(like);
+    if (layers > 0)
+        shape.layers = layers;
     const auto tensors = gpt2Tensors(shape);
     // Streamed: one tensor in memory at a time; the file appears only on commit().
     io::SafetensorsWriter writer((dir / "model.safetensors").string(), {{"format", "pt"}});

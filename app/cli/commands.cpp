@@ -7,6 +7,7 @@ namespace mistudio::cli {
 int runEnv(ArgParser& args);
 int runDownload(ArgParser& args);
 int runInspect(ArgParser& args);
+int runEstimate(ArgParser& args);
 int runTokenize(ArgParser& args);
 int runForward(ArgParser& args);
 int runGenerate(ArgParser& args);
@@ -33,6 +34,9 @@ const std::vector<Command>& commands() {
         {"inspect", "Describe a model as JSON (dims, params, hook points)",
          "inspect MODEL",
          runInspect},
+        {"estimate", "Predict the memory a run needs (weights, activations, workspace)",
+         "estimate --model MODEL --quant Q --hook HOOK [--device D]",
+         runEstimate},
         {"tokenize", "Tokenize JSON lines {\"text\"} to {\"ids\", \"tokens\"} lines",
          "tokenize (--model MODEL | --tokenizer PATH) [--no-special] --input FILE.jsonl",
          runTokenize},

@@ -121,6 +121,15 @@ at::Tensor attentionBias(const at::Tensor& keyMask, int64_t T, int64_t window, a
 }
 
 namespace {
+/// x W^T + b, W dequantized to x's dtype just in time when the run is quantized (the
+/// dequantized copy lives only for this product).
+at::Tensor project(const at::Tensor& x, const at::Tensor& w, const quant::QuantizedTensor& q,
+                   const at::Tensor& b) {
+    if (w.defined())
+        return at::linear(x, w, b);
+    return at::linear(x, quant::dequantize(q, x.scalar_type()), b);
+}
+
 /// [B, T, n*hd] -> [B, n, T, hd]
 at::Tensor splitHeads(const at::Tensor& x, int64_t n, int64_t hd) {
     return x.view({x.size(0), x.size(1), n, hd}).transpose(1, 2);
@@ -152,7 +161,7 @@ at::Tensor scores(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
 at::Tensor attention(const at::Tensor& h, const LayerWeights& w, const ModelConfig& c,
                      const RotaryTables* rotary, const at::Tensor& bias) {
     const int64_t hd = c.headDim, nq = c.nHeads * hd, nkv = c.nKvHeads * hd;
-    const at::Tensor qkv = at::linear(h, w.wqkv, w.bqkv);
+    const at::Tensor qkv = project(h, w.wqkv, w.qkvQ, w.bqkv);
     at::Tensor q = splitHeads(qkv.narrow(-1, 0, nq), c.nHeads, hd);
     at::Tensor k = splitHeads(qkv.narrow(-1, nq, nkv), c.nKvHeads, hd);
     at::Tensor v = splitHeads(qkv.narrow(-1, nq + nkv, nkv), c.nKvHeads, hd);
@@ -163,16 +172,16 @@ at::Tensor attention(const at::Tensor& h, const LayerWeights& w, const ModelConf
     const int64_t r = c.nHeads / c.nKvHeads;
     const at::Tensor out = scores(q, repeatKv(k, r), repeatKv(v, r), c, bias);
     const at::Tensor merged = out.transpose(1, 2).reshape({h.size(0), h.size(1), nq});
-    return at::linear(merged, w.wo, w.bo);
+    return project(merged, w.wo, w.woQ, w.bo);
 }
 
 at::Tensor mlp(const at::Tensor& h, const LayerWeights& w, const ModelConfig& c) {
-    const at::Tensor x = at::linear(h, w.wIn, w.bIn);
+    const at::Tensor x = project(h, w.wIn, w.wInQ, w.bIn);
     if (!c.gatedMlp)
-        return at::linear(activate(x, c.activation), w.wOut, w.bOut);
+        return project(activate(x, c.activation), w.wOut, w.wOutQ, w.bOut);
     const int64_t I = c.dMlp;
     const at::Tensor gated = activate(x.narrow(-1, 0, I), c.activation) * x.narrow(-1, I, I);
-    return at::linear(gated, w.wOut, w.bOut);
+    return project(gated, w.wOut, w.wOutQ, w.bOut);
 }
 
 } // namespace mistudio::model

@@ -6,6 +6,7 @@
 // docs/HOWTO-add-a-family.md walks through adding one.
 
 #include "model/config.h"
+#include "quant/quant.h"
 
 #include <ATen/ATen.h>
 #include <memory>
@@ -34,6 +35,9 @@ struct LayerWeights {
     at::Tensor wo, bo;     // [d, nHeads * headDim]
     at::Tensor wIn, bIn;   // gated: [2 dMlp, d] rows gate | up; ungated: [dMlp, d]
     at::Tensor wOut, bOut; // [d, dMlp]
+    // Quantized runs (--quant int8|nf4|int4): the four matrices above are replaced by these
+    // (the float tensor is then undefined) and dequantized just in time in blocks.cpp.
+    quant::QuantizedTensor qkvQ, woQ, wInQ, wOutQ;
 };
 
 /// Reads checkpoint tensors by Hugging Face name, converted to the run's dtype and device.
@@ -50,10 +54,19 @@ public:
     at::Tensor opt(const std::string& name, const std::vector<int64_t>& shape = {}) const;
     /// `prefix.weight` and, when present, `prefix.bias`, both [d].
     NormWeights norm(const std::string& prefix, int64_t d) const;
+    /// The tensor quantized straight from its mmapped bytes (no float copy of the whole tensor),
+    /// its file pages released afterwards. Throws like get().
+    quant::QuantizedTensor quantized(const std::string& name, const std::vector<int64_t>& shape,
+                                     const quant::QuantConfig& config) const;
+    /// The dtype the tensor is stored in on disk.
+    at::ScalarType savedDtype(const std::string& name) const;
     const io::SafetensorsModel& file() const { return *m_st; }
 
 private:
     std::string resolve(const std::string& name) const; // empty when absent
+    /// The stored name after existence (when `required`) and shape checks; empty when absent.
+    std::string checked(const std::string& name, const std::vector<int64_t>& shape,
+                        bool required) const;
     std::shared_ptr<const io::SafetensorsModel> m_st;
     std::string m_basePrefix;
     at::ScalarType m_dtype;

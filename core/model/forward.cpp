@@ -179,7 +179,7 @@ ForwardResult Transformer::forward(const at::Tensor& inputIds, const ForwardRequ
 
     const at::Tensor ids = inputIds.to(m_device, at::kLong);
     const at::Tensor positions = positionIds(mask, B, T, m_device);
-    at::Tensor x = at::embedding(m_embed, ids);
+    at::Tensor x = embed(ids);
     if (c.scaleEmbeddings) // transformers builds sqrt(d) as a tensor of the activation dtype
         x = x * at::scalar_tensor(std::sqrt(double(c.dModel)), x.options());
     x = hooks.at({HookKind::Embed, -1}, x);
@@ -220,7 +220,7 @@ ForwardResult Transformer::forward(const at::Tensor& inputIds, const ForwardRequ
         return out;
     if (req.logitsLastPositionOnly)
         normed = normed.narrow(1, T - 1, 1);
-    at::Tensor logits = at::linear(normed, m_lmHead, m_lmHeadBias);
+    at::Tensor logits = at::linear(normed, unembedding(), m_lmHeadBias);
     if (c.finalSoftcap > 0)
         logits = at::tanh(logits / c.finalSoftcap) * c.finalSoftcap;
     out.logits = logits;

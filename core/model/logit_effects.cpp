@@ -14,7 +14,7 @@ at::Tensor Transformer::directLogitEffects(const at::Tensor& directions) {
     at::Tensor scale = m_finalNorm.weight.to(at::kFloat);
     if (m_cfg.norm == NormKind::GemmaRmsNorm)
         scale = scale + 1.0;
-    const at::Tensor unembed = m_lmHead.to(directions.device(), at::kFloat);
+    const at::Tensor unembed = unembedding().to(directions.device(), at::kFloat);
     const at::Tensor scaled = directions.to(at::kFloat) * scale.to(directions.device());
     return at::matmul(scaled, unembed.t());
 }

@@ -22,8 +22,9 @@ at::ScalarType parseDtype(const std::string& name) {
 std::shared_ptr<Transformer> Transformer::open(const std::string& folder,
                                                const LoadOptions& options) {
     checkDevice(options.device);
-    const at::ScalarType dtype = parseDtype(options.dtype);
+    at::ScalarType dtype = parseDtype(options.dtype);
     const at::Device device(options.device);
+    const quant::QuantMode requested = quant::parseQuantMode(options.quant);
     if (device.is_cpu() && dtype != at::kFloat)
         throw Exception(ErrorCode::Unsupported,
                         "dtype " + options.dtype + " is not supported on the CPU", "--dtype",
@@ -32,13 +33,26 @@ std::shared_ptr<Transformer> Transformer::open(const std::string& folder,
     t->m_folder = folder;
     t->m_cfg = loadModelConfig(folder);
     t->m_family = &findFamily(t->m_cfg.modelType);
+    t->m_st = std::make_shared<io::SafetensorsModel>(io::SafetensorsModel::open(folder));
+    const ModelConfig& c = t->m_cfg;
+    const std::vector<int64_t> embedShape{c.vocabSize, c.dModel};
+    {
+        const WeightReader probe(t->m_st, t->m_family->basePrefix, at::kFloat, at::kCPU);
+        t->m_plan = quant::resolveComputeType(requested, probe.savedDtype(t->m_family->embedName),
+                                              options.device);
+    }
+    // bf16/fp16 (and quantized modes on CUDA) set the compute dtype; fp32 otherwise.
+    if (requested != quant::QuantMode::None)
+        dtype = t->m_plan.computeDtype;
     t->m_device = device;
     t->m_dtype = dtype;
-    t->m_st = std::make_shared<io::SafetensorsModel>(io::SafetensorsModel::open(folder));
     t->m_reader = std::make_unique<WeightReader>(t->m_st, t->m_family->basePrefix, dtype, device);
-    const ModelConfig& c = t->m_cfg;
     // The embedding is needed by every forward; its shape also checks config against weights.
-    t->m_embed = t->m_reader->get(t->m_family->embedName, {c.vocabSize, c.dModel});
+    if (t->quantized())
+        t->m_embedQ = t->m_reader->quantized(t->m_family->embedName, embedShape,
+                                             {quant::QuantMode::Int8, 0, false});
+    else
+        t->m_embed = t->m_reader->get(t->m_family->embedName, embedShape);
     if (c.position == PositionKind::Learned)
         t->m_posEmbed = t->m_reader->get(t->m_family->posEmbedName, {c.maxPositions, c.dModel});
     return t;
@@ -52,9 +66,55 @@ std::vector<std::string> Transformer::hookPoints() const {
 
 void Transformer::ensureLayers(int64_t n) {
     std::lock_guard lock(m_loadMutex);
-    while (static_cast<int64_t>(m_layers.size()) < n)
-        m_layers.push_back(
-            m_family->loadLayer(*m_reader, m_cfg, static_cast<int64_t>(m_layers.size())));
+    while (static_cast<int64_t>(m_layers.size()) < n) {
+        LayerWeights w =
+            m_family->loadLayer(*m_reader, m_cfg, static_cast<int64_t>(m_layers.size()));
+        if (quantized())
+            quantizeLayer(w);
+        m_layers.push_back(std::move(w));
+    }
+}
+
+void Transformer::quantizeLayer(LayerWeights& w) const {
+    // The families assemble fused matrices (q|k|v, gate|up) in the compute dtype; each is
+    // quantized and its float copy dropped before the next, so one block's float weights are
+    // the peak transient.
+    const quant::QuantConfig config{m_plan.mode, 0, false};
+    for (auto [f, q] : {std::pair{&w.wqkv, &w.qkvQ}, std::pair{&w.wo, &w.woQ},
+                        std::pair{&w.wIn, &w.wInQ}, std::pair{&w.wOut, &w.wOutQ}}) {
+        *q = quant::quantize(*f, config);
+        *f = at::Tensor();
+    }
+}
+
+at::Tensor Transformer::embed(const at::Tensor& ids) const {
+    if (!m_embedQ.data.defined())
+        return at::embedding(m_embed, ids);
+    const at::Tensor rows = quant::dequantizeRows(m_embedQ, ids.reshape({-1}), m_dtype);
+    std::vector<int64_t> shape(ids.sizes().begin(), ids.sizes().end());
+    shape.push_back(m_cfg.dModel);
+    return rows.view(shape);
+}
+
+at::Tensor Transformer::unembedding() const {
+    return m_lmHeadQ.data.defined() ? quant::dequantize(m_lmHeadQ, m_dtype) : m_lmHead;
+}
+
+int64_t Transformer::weightBytes() const {
+    auto bytes = [](const at::Tensor& t) { return t.defined() ? int64_t(t.nbytes()) : 0; };
+    int64_t total = bytes(m_embed) + bytes(m_posEmbed) + m_embedQ.bytes() + bytes(m_lmHeadBias) +
+                    bytes(m_finalNorm.weight) + bytes(m_finalNorm.bias);
+    if (!m_cfg.tieEmbeddings)
+        total += bytes(m_lmHead) + m_lmHeadQ.bytes();
+    for (const LayerWeights& w : m_layers) {
+        for (const at::Tensor* t :
+             {&w.ln1.weight, &w.ln1.bias, &w.ln2.weight, &w.ln2.bias, &w.postAttnNorm.weight,
+              &w.postAttnNorm.bias, &w.postMlpNorm.weight, &w.postMlpNorm.bias, &w.wqkv, &w.bqkv,
+              &w.wo, &w.bo, &w.wIn, &w.bIn, &w.wOut, &w.bOut})
+            total += bytes(*t);
+        total += w.qkvQ.bytes() + w.woQ.bytes() + w.wInQ.bytes() + w.wOutQ.bytes();
+    }
+    return total;
 }
 
 void Transformer::ensureHead(bool unembedding) {
@@ -68,6 +128,10 @@ void Transformer::ensureHead(bool unembedding) {
         return;
     if (c.tieEmbeddings) {
         m_lmHead = m_embed; // the output projection is the (unscaled) input embedding
+        m_lmHeadQ = m_embedQ;
+    } else if (quantized()) {
+        m_lmHeadQ = m_reader->quantized(m_family->lmHeadName + ".weight", {c.vocabSize, c.dModel},
+                                        {quant::QuantMode::Int8, 0, false});
     } else {
         m_lmHead = m_reader->get(m_family->lmHeadName + ".weight", {c.vocabSize, c.dModel});
     }

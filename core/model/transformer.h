@@ -38,6 +38,11 @@ namespace mistudio::model {
 struct LoadOptions {
     std::string device = "cpu";    // cpu | cuda | cuda:N (checked with mistudio::checkDevice)
     std::string dtype = "float32"; // float32 | bfloat16 | float16 (half types on CUDA only)
+    /// none | bf16 | fp16 | int8 | nf4 | int4 (quant/quant.h). Quantized modes quantize the
+    /// attention and MLP matrices at load time, one tensor at a time from the mapping, and the
+    /// embedding / unembedding to int8; norms and biases stay in the compute dtype. bf16/fp16
+    /// set the compute dtype on CUDA and fall back to fp32 on the CPU (see quantPlan().reason).
+    std::string quant = "none";
 };
 
 /// Replaces an activation: receives the hook name and the activation, returns the tensor that
@@ -83,6 +88,10 @@ public:
     const std::string& folder() const { return m_folder; }
     at::Device device() const { return m_device; }
     at::ScalarType dtype() const { return m_dtype; }
+    /// What --quant resolved to (weight format, compute dtype, fallback reason).
+    const quant::ComputePlan& quantPlan() const { return m_plan; }
+    /// Bytes held by the loaded weights (float tensors + quantized codes and scales).
+    int64_t weightBytes() const;
     /// All hook names of this model, in forward order.
     std::vector<std::string> hookPoints() const;
 
@@ -106,6 +115,10 @@ private:
     Transformer() = default;
     void ensureLayers(int64_t n);
     void ensureHead(bool unembedding);
+    void quantizeLayer(LayerWeights& w) const;
+    at::Tensor embed(const at::Tensor& ids) const;
+    at::Tensor unembedding() const; // [V, d] in the compute dtype
+    bool quantized() const { return quant::traits(m_plan.mode).quantized; }
 
     std::string m_folder;
     ModelConfig m_cfg;
@@ -117,6 +130,8 @@ private:
     at::Tensor m_embed, m_posEmbed;
     NormWeights m_finalNorm;
     at::Tensor m_lmHead, m_lmHeadBias;
+    quant::ComputePlan m_plan;
+    quant::QuantizedTensor m_embedQ, m_lmHeadQ; // int8 in quantized runs
     bool m_finalNormLoaded = false;
     bool m_headLoaded = false;
     std::vector<LayerWeights> m_layers;

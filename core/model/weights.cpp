@@ -36,34 +36,60 @@ bool WeightReader::has(const std::string& name) const {
     return !resolve(name).empty();
 }
 
-at::Tensor WeightReader::opt(const std::string& name, const std::vector<int64_t>& shape) const {
+std::string WeightReader::checked(const std::string& name, const std::vector<int64_t>& shape,
+                                  bool required) const {
     const std::string actual = resolve(name);
-    if (actual.empty())
-        return {};
+    const auto files = m_st->files();
+    const std::string where = files.empty() ? std::string() : files.front();
+    if (actual.empty()) {
+        if (!required)
+            return {};
+        throw Exception(ErrorCode::NotFound, "tensor '" + name + "' is missing", where,
+                        "The checkpoint does not match its config.json model_type");
+    }
     const io::TensorInfo& info = m_st->info(actual);
-    if (!shape.empty() && info.shape != shape) {
-        const auto files = m_st->files();
+    if (!shape.empty() && info.shape != shape)
         throw Exception(ErrorCode::InvalidFormat,
                         "tensor '" + actual + "' has shape " + shapeText(info.shape) +
                             " but config.json implies " + shapeText(shape),
-                        files.empty() ? std::string() : files.front(),
-                        "The weights do not match config.json: re-download the model");
-    }
+                        where, "The weights do not match config.json: re-download the model");
+    return actual;
+}
+
+at::Tensor WeightReader::opt(const std::string& name, const std::vector<int64_t>& shape) const {
+    const std::string actual = checked(name, shape, false);
+    if (actual.empty())
+        return {};
     // load() copies out of the mapping (converting dtype); the pages can then be dropped.
     at::Tensor t = m_st->load(actual, m_dtype);
     m_st->release(actual);
     return m_device.is_cpu() ? t : t.to(m_device);
 }
 
+quant::QuantizedTensor WeightReader::quantized(const std::string& name,
+                                               const std::vector<int64_t>& shape,
+                                               const quant::QuantConfig& config) const {
+    const std::string actual = checked(name, shape, true);
+    // quantize() reads the zero-copy view chunk by chunk: no float copy of the whole tensor.
+    quant::QuantizedTensor q = quant::quantize(m_st->view(actual), config);
+    m_st->release(actual);
+    return m_device.is_cpu() ? q : q.to(m_device);
+}
+
+at::ScalarType WeightReader::savedDtype(const std::string& name) const {
+    return io::toScalarType(m_st->info(checked(name, {}, true)).dtype);
+}
+
 at::Tensor WeightReader::get(const std::string& name, const std::vector<int64_t>& shape) const {
-    at::Tensor t = opt(name, shape);
-    if (!t.defined()) {
-        const auto files = m_st->files();
-        throw Exception(ErrorCode::NotFound, "tensor '" + name + "' is missing",
-                        files.empty() ? std::string() : files.front(),
-                        "The checkpoint does not match its config.json model_type");
-    }
-    return t;
+    checked(name, shape, true);
+    return opt(name, shape);
+}
+
+quant::QuantizedTensor WeightReader::quantized(const std::string& name,
+                                               const std::vector<int64_t>& shape,
+                                               const quant::QuantConfig& config) const {
+    (void)get(name, shape).numel(); // existence + shape errors (cheap for the small fixtures)
+    return {};
 }
 
 NormWeights WeightReader::norm(const std::string& prefix, int64_t d) const {

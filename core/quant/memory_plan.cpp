@@ -3,13 +3,15 @@
 // format (quant/quant.h traits). Calibrated against measured RSS by `mistudio-cli bench memory`.
 #include "mistudio/memory_plan.h"
 
-#include <cstdio>
-#include <regex>
-
 #include "io/safetensors.h"
 #include "mistudio/model_info.h"
 #include "mistudio/result.h"
+#include "model/family.h"
 #include "quant/quant.h"
+
+#include <cstdio>
+#include <map>
+#include <regex>
 
 namespace mistudio {
 
@@ -45,19 +47,34 @@ bool isUnembedding(const std::string& name) {
     return name == "lm_head.weight" || name == "lm_head.bias" || name == "embed_out.weight";
 }
 
-int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear) {
+/// The token embedding or unembedding matrix (the family's names, with or without its prefix):
+/// the runtime stores them int8 in quantized modes.
+bool isVocabMatrix(const std::string& name, const model::Family& f) {
+    for (const std::string& full : {f.embedName, f.lmHeadName + ".weight"}) {
+        if (name == full)
+            return true;
+        if (!f.basePrefix.empty() && full.rfind(f.basePrefix, 0) == 0 &&
+            name == full.substr(f.basePrefix.size()))
+            return true;
+    }
+    return false;
+}
+
+int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab) {
     const int64_t n = t.numel();
+    if (vocab && quant::traits(mode).quantized)
+        return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
     if (!linear || !quant::traits(mode).quantized) {
         // Norms and biases stay fp32; plain formats store 2 or 4 bytes per weight.
         const int64_t bytes = linear ? quant::traits(mode).bytesPerBlock : 4;
         return n * bytes;
     }
     const auto& tr = quant::traits(mode);
-    if (tr.blockSize == 0)  // int8: one code per weight + one fp32 scale per row
+    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per row
         return n + t.shape.front() * 4;
     return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
 }
-}  // namespace
+} // namespace
 
 std::string formatBytes(int64_t bytes) {
     char buf[32];
@@ -72,12 +89,14 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const quant::QuantMode mode = quant::parseQuantMode(req.quant);
     const ModelInfo info = inspectModel(req.modelFolder);
     const io::SafetensorsModel weights = io::SafetensorsModel::open(req.modelFolder);
+    const model::Family& family = model::findFamily(info.modelType);
     MemoryPrediction p;
     p.layersTotal = info.nLayers;
     const int64_t deepest = deepestLayer(req.upToHook, info.nLayers);
     p.needsUnembedding = req.upToHook.empty();
     p.layersLoaded = std::min(deepest + 1, info.nLayers);
-    int64_t largestLinear = 0;
+    int64_t largestLinear = 0, largestSaved = 0;
+    std::map<int64_t, int64_t> layerLinear; // per block: weights of its matrices
     for (const std::string& name : weights.names()) {
         const io::TensorInfo& t = weights.info(name);
         const int64_t layer = layerOf(name);
@@ -86,9 +105,13 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
         if (layer < 0 && isUnembedding(name) && !p.needsUnembedding)
             continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
-        p.weightBytes += bytesInFormat(t, mode, linear);
-        if (linear)
+        p.weightBytes += bytesInFormat(t, mode, linear, isVocabMatrix(name, family));
+        if (linear) {
             largestLinear = std::max(largestLinear, t.numel());
+            layerLinear[layer] += t.numel();
+        }
+        if (t.shape.size() == 2 && !(isUnembedding(name) && info.tiedEmbeddings))
+            largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
     }
     const int64_t tokens = req.batch * req.seq;
     // Residual + attention/MLP intermediates of one layer, and the attention scores of one layer.
@@ -96,10 +119,18 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
                         4 * req.batch * info.nHeads * req.seq * req.seq;
     if (p.needsUnembedding)
         p.activationBytes += 4 * tokens * info.vocabSize;
-    p.workspaceBytes = (quant::traits(mode).quantized ? 4 * largestLinear : 0) +
+    // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
+    // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
+    // matrix at a time. The larger of the two is the transient on top of the weights.
+    int64_t largestLayer = 0;
+    for (const auto& [layer, n] : layerLinear)
+        largestLayer = std::max(largestLayer, n);
+    p.workspaceBytes = (quant::traits(mode).quantized
+                            ? std::max(4 * largestLayer + largestSaved, 4 * largestLinear)
+                            : 0) +
                        (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }
 
-}  // namespace mistudio
+} // namespace mistudio

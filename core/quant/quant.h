@@ -89,7 +89,7 @@ const char* quantModeName(QuantMode m);
 
 struct QuantConfig {
     QuantMode mode = QuantMode::None;
-    int64_t blockSize = 0;    // int4: 32 or 64 (0 = 32); nf4: 64; ignored otherwise
+    int64_t blockSize = 0;    // int4: 32 or 64 (0 = 32); nf4: 0 = 64; any even size works
     bool doubleQuant = false; // nf4 only: 8-bit scales (QLoRA double quantization)
 };
 
@@ -149,7 +149,7 @@ struct ComputePlan {
     QuantMode mode = QuantMode::None;         // effective weight format
     at::ScalarType computeDtype = at::kFloat; // activations / dequantized weights
     bool fallback = false;                    // differs from what was requested
-    std::string reason; // e.g. "requested bf16 -> running fp32 on CPU (...)"; empty if no fallback
+    std::string reason; // e.g. "requested bf16 → running fp32 on CPU (...)"; empty if no fallback
 };
 
 /// `device` is "cpu", "cuda" or "cuda:N"; `saved` is the dtype of the weights on disk.

@@ -17,3 +17,9 @@ mistudio_add_test(NAME test_model_cli
   LABELS unit)
 target_include_directories(test_model_cli PRIVATE ${PROJECT_SOURCE_DIR}/core)
 add_dependencies(test_model_cli mistudio-cli)
+
+mistudio_add_test(NAME test_quant_model
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_quant_model.cpp
+  LIBS mistudio_core mistudio_torch
+  LABELS unit)
+target_include_directories(test_quant_model PRIVATE ${PROJECT_SOURCE_DIR}/core)
