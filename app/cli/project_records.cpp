@@ -36,7 +36,10 @@ std::string copySaeIntoAssets(Project& project, int64_t runId, const std::string
         name = "sae";
     const fs::path dir = fs::path(project.assetsDir()) / "saes";
     const fs::path target = dir / (std::to_string(runId) + "-" + name);
-    const fs::path tmp = dir / ("." + target.filename().string() + ".tmp");
+    std::string tmpName = ".";
+    tmpName += target.filename().string();
+    tmpName += ".tmp";
+    const fs::path tmp = dir / tmpName;
     std::error_code ec;
     fs::create_directories(dir, ec);
     fs::remove_all(tmp, ec);
