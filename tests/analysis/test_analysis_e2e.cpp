@@ -67,6 +67,7 @@ private Q_SLOTS:
     void initTestCase();
     void pageMatchesDirectRecomputation();
     void killDuringWritesLeavesIntactFile();
+    void trainRecordsRunsInProject();
 
 private:
     QTemporaryDir m_dir;
@@ -204,6 +205,48 @@ void TestAnalysisE2e::killDuringWritesLeavesIntactFile() {
     sqlite3_close(db);
     Project reopened = Project::open(project.toStdString());
     QVERIFY(reopened.featureCount(imported["id"].toInt()) > 0);
+}
+
+// train --project: the run, its live metrics, evals and the SAE folder land in the project.
+void TestAnalysisE2e::trainRecordsRunsInProject() {
+    at::manual_seed(11);
+    const std::string acts = m_dir.filePath("acts.safetensors").toStdString();
+    io::saveTensors(acts, {{"activations", at::randn({3072, 16})}});
+    const QString config = m_dir.filePath("run.json");
+    QFile f(config);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QJsonDocument(QJsonObject{{"activations", QString::fromStdString(acts)},
+                                      {"hook", kHook},
+                                      {"tokens", 2048},
+                                      {"eval_tokens", 512},
+                                      {"log_every", 1},
+                                      {"out", m_dir.filePath("train-out")},
+                                      {"sae", QJsonObject{{"architecture", "topk"},
+                                                          {"d_sae", 32},
+                                                          {"k", 4},
+                                                          {"batch_size", 256}}}})
+                .toJson());
+    f.close();
+    const QString project = m_dir.filePath("train.mistudio");
+    const CliResult r = runCli({"train", "--config", config, "--project", project});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    Project p = Project::open(project.toStdString());
+    const auto runs = p.runs();
+    QCOMPARE(runs.size(), size_t(1));
+    const RunRecord& run = runs[0];
+    QCOMPARE(run.status, RunStatus::Done);
+    QCOMPARE(run.hook, std::string(kHook));
+    QCOMPARE(run.dSae, int64_t(32));
+    QCOMPARE(run.dIn, int64_t(16));
+    QCOMPARE(run.architecture, std::string("topk"));
+    // 2048 tokens in batches of 256 = 8 steps, logged every step.
+    QCOMPARE(p.metrics(run.id, "loss").size(), size_t(8));
+    bool hasL0 = false;
+    for (const auto& e : p.evals(run.id))
+        hasL0 |= e.metric == "l0" && e.value > 0 && e.value <= 4.0001;
+    QVERIFY(hasL0);
+    const sae::SaeModel back = sae::loadSaeLens(p.resolveAssetPath(run.saePath));
+    QCOMPARE(back.dSae(), int64_t(32));
 }
 
 QTEST_GUILESS_MAIN(TestAnalysisE2e)
