@@ -5,6 +5,7 @@
 #include "mistudio/engine.h"
 #include "mistudio/result.h"
 #include "sae/run.h"
+#include "train_recorder.h"
 
 #include <atomic>
 #include <csignal>
@@ -86,8 +87,13 @@ nlohmann::json readConfig(const std::string& path) {
 int runTrain(ArgParser& args) {
     const std::string configPath = args.required("--config");
     const bool resume = args.flag("--resume");
+    const std::string projectPath = args.valueOr("--project", "");
     args.finish();
-    const sae::RunConfig run = sae::parseRunConfig(readConfig(configPath), configPath);
+    const nlohmann::json config = readConfig(configPath);
+    const sae::RunConfig run = sae::parseRunConfig(config, configPath);
+    std::unique_ptr<TrainRecorder> recorder;
+    if (!projectPath.empty())
+        recorder = std::make_unique<TrainRecorder>(projectPath, run, config);
     std::mutex outMutex;
     std::vector<sae::RunResult> results;
     Engine engine;
@@ -98,6 +104,8 @@ int runTrain(ArgParser& args) {
         [&](JobContext& ctx) {
             results = sae::runTraining(ctx, run, resume,
                                        [&](const std::string& name, const sae::StepMetrics& m) {
+                                           if (recorder)
+                                               recorder->onStep(name, m);
                                            std::lock_guard lock(outMutex);
                                            std::cout << stepJson(name, m).dump() << std::endl;
                                        });
@@ -110,6 +118,12 @@ int runTrain(ArgParser& args) {
         if (g_interrupted)
             job.cancel();
     std::signal(SIGINT, previous);
+    if (!fin->ok && recorder)
+        recorder->fail(fin->error.code == ErrorCode::Cancelled ? RunStatus::Cancelled
+                                                               : RunStatus::Failed,
+                       fin->error.message);
+    if (fin->ok && recorder)
+        recorder->finish(results);
     if (!fin->ok) {
         if (fin->error.code == ErrorCode::Cancelled)
             std::cerr << "cancelled: checkpoint written to " << run.out

@@ -17,6 +17,8 @@ int runExtract(ArgParser& args);
 int runCacheInfo(ArgParser& args);
 int runTrain(ArgParser& args);
 int runEval(ArgParser& args);
+int runImportSae(ArgParser& args);
+int runAnalyze(ArgParser& args);
 int runRuns(ArgParser& args);
 int runFeatures(ArgParser& args);
 int runFeature(ArgParser& args);
@@ -64,6 +66,12 @@ const std::vector<Command>& commands() {
         {"eval", "Evaluate a SAELens SAE spliced into the model (JSON metrics)",
          "eval --sae DIR --model MODEL --dataset SPEC --tokens N [--context-length C] [--text-field F] [--device D] [--hook HOOK]",
          runEval},
+        {"import-sae", "Record a published SAELens-format SAE in a project as a run",
+         "import-sae --project P --sae DIR|hf:REPO[/SUBFOLDER] --model MODEL",
+         runImportSae},
+        {"analyze", "Compute every feature's page of a run into the project",
+         "analyze --project P --run RUN [--tokens N] [--dataset SPEC] [--text-field F] [--device D]",
+         runAnalyze},
         {"runs", "List a project's runs (oldest first)",
          "runs --project P [--json]",
          runRuns},

@@ -1,0 +1,130 @@
+#include "train_recorder.h"
+
+#include "project_records.h"
+#include "sae/saelens.h"
+
+#include <cmath>
+#include <filesystem>
+
+namespace mistudio::cli {
+
+namespace {
+
+constexpr size_t kMetricBatch = 64;
+
+std::vector<MetricPoint> points(const sae::StepMetrics& m) {
+    const std::pair<const char*, double> values[] = {{"loss", m.loss},
+                                                     {"mse", m.mse},
+                                                     {"fvu", m.fvu},
+                                                     {"sparsity_loss", m.sparsityLoss},
+                                                     {"aux_loss", m.auxLoss},
+                                                     {"l0", m.l0},
+                                                     {"dead", double(m.deadCount)},
+                                                     {"dense", double(m.denseCount)},
+                                                     {"lr", m.lr},
+                                                     {"tokens", double(m.tokens)},
+                                                     {"tokens_per_s", m.tokensPerSecond}};
+    std::vector<MetricPoint> out;
+    for (const auto& [name, v] : values)
+        out.push_back({m.step, name, v});
+    return out;
+}
+
+std::vector<EvalValue> evals(const sae::EvalMetrics& e) {
+    std::vector<EvalValue> out = {{"l0", e.l0},
+                                  {"explained_variance", e.explainedVariance},
+                                  {"mse", e.mse},
+                                  {"cos_sim", e.cosSim},
+                                  {"l2_ratio", e.l2Ratio},
+                                  {"relative_reconstruction_bias", e.relativeReconstructionBias},
+                                  {"dead_fraction", e.deadFraction},
+                                  {"dense_fraction", e.denseFraction},
+                                  {"ultra_rare_count", double(e.ultraRareCount)},
+                                  {"eval_tokens", double(e.tokens)}};
+    for (const auto& [name, v] : {std::pair{"ce_clean", e.ceClean},
+                                  {"ce_spliced", e.ceSpliced},
+                                  {"delta_ce", e.deltaCe},
+                                  {"ce_loss_recovered", e.ceLossRecovered},
+                                  {"kl", e.kl}})
+        if (std::isfinite(v))
+            out.push_back({name, v});
+    return out;
+}
+
+const char* kindName(sae::InferenceKind k) {
+    return k == sae::InferenceKind::TopK       ? "topk"
+           : k == sae::InferenceKind::JumpReLU ? "jumprelu"
+                                               : "relu";
+}
+
+} // namespace
+
+TrainRecorder::TrainRecorder(const std::string& projectPath, const sae::RunConfig& run,
+                             nlohmann::json configJson)
+    : m_project(Project::openOrCreate(projectPath)), m_run(run), m_config(std::move(configJson)) {
+    if (!run.model.empty() && std::filesystem::is_directory(run.model))
+        m_modelId = recordModel(m_project, run.model);
+}
+
+int64_t TrainRecorder::runFor(const std::string& name) {
+    if (auto it = m_runs.find(name); it != m_runs.end())
+        return it->second;
+    RunRecord r;
+    r.name = name.empty() ? std::filesystem::path(m_run.out).filename().string() : name;
+    r.modelId = m_modelId;
+    r.configJson = m_config.dump();
+    r.hook = m_run.hook;
+    r.device = m_run.device;
+    const int64_t id = m_project.createRun(r);
+    m_runs[name] = id;
+    return id;
+}
+
+void TrainRecorder::flush(int64_t runId) {
+    auto& pending = m_pending[runId];
+    if (!pending.empty())
+        m_project.appendMetrics(runId, pending);
+    pending.clear();
+}
+
+void TrainRecorder::onStep(const std::string& name, const sae::StepMetrics& m) {
+    std::lock_guard lock(m_mutex);
+    const int64_t id = runFor(name);
+    auto& pending = m_pending[id];
+    for (auto& p : points(m))
+        pending.push_back(std::move(p));
+    if (pending.size() >= kMetricBatch)
+        flush(id);
+}
+
+void TrainRecorder::finish(const std::vector<sae::RunResult>& results) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& res : results) {
+        const int64_t id = runFor(res.name);
+        flush(id);
+        const sae::SaeModel model = sae::loadSaeLens(res.folder);
+        RunRecord r = m_project.run(id);
+        r.saePath = copySaeIntoAssets(m_project, id, res.folder);
+        r.architecture = kindName(model.kind);
+        if (model.cfg.contains("architecture") && model.cfg["architecture"].is_string() &&
+            model.cfg["architecture"] != "standard") // SAELens' name for ReLU
+            r.architecture = model.cfg["architecture"].get<std::string>();
+        r.dIn = model.dIn();
+        r.dSae = model.dSae();
+        m_project.updateRun(r);
+        m_project.writeEvals(id, evals(res.eval));
+        m_project.setRunStatus(id, RunStatus::Done);
+    }
+}
+
+void TrainRecorder::fail(RunStatus status, const std::string& error) {
+    std::lock_guard lock(m_mutex);
+    if (m_runs.empty())
+        runFor({}); // failed before its first step: the failure is still recorded
+    for (const auto& [name, id] : m_runs) {
+        flush(id);
+        m_project.setRunStatus(id, status, error);
+    }
+}
+
+} // namespace mistudio::cli
