@@ -19,6 +19,7 @@ int runTrain(ArgParser& args);
 int runEval(ArgParser& args);
 int runImportSae(ArgParser& args);
 int runAnalyze(ArgParser& args);
+int runRun(ArgParser& args);
 int runRuns(ArgParser& args);
 int runFeatures(ArgParser& args);
 int runFeature(ArgParser& args);
@@ -72,6 +73,9 @@ const std::vector<Command>& commands() {
         {"analyze", "Compute every feature's page of a run into the project",
          "analyze --project P --run RUN [--tokens N] [--dataset SPEC] [--text-field F] [--device D]",
          runAnalyze},
+        {"run", "Run every stage (download, extract, train, evaluate, analyze) into a project",
+         "run --config RUN.json --project P.mistudio [--json-events]",
+         runRun},
         {"runs", "List a project's runs (oldest first)",
          "runs --project P [--json]",
          runRuns},

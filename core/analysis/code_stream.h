@@ -6,7 +6,7 @@
 #include "analysis/accumulator.h"
 #include "mistudio/dataset.h"
 #include "mistudio/tokenizer.h"
-#include "mistudio/windows.h"
+#include "mistudio/token_windows.h"
 #include "model/transformer.h"
 #include "sae/model.h"
 

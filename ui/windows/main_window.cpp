@@ -1,7 +1,10 @@
 #include "main_window.h"
 
 #include "bridge/engine_bridge.h"
+#include "dialogs/new_run_wizard.h"
 #include "dialogs/settings_dialog.h"
+#include "mistudio/atomic_file.h"
+#include "mistudio/pipeline.h"
 #include "mistudio/environment.h"
 #include "mistudio/memory.h"
 #include "windows/dashboard_panel.h"
@@ -11,7 +14,10 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
 #include <QPlainTextEdit>
@@ -67,6 +73,13 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     showEnvironment();
     connect(m_bridge, &EngineBridge::jobLog, this, &MainWindow::onJobLog);
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
+    connect(m_bridge, &EngineBridge::jobFinished, this, [this](quint64, bool ok, const QString& error) {
+        if (!ok)
+            reportError(error);
+        m_navigator->refresh();  // new runs and their status
+        if (m_project && !m_project->runs().empty())
+            showRun(m_project->runs().back().id);
+    });
 }
 
 bool MainWindow::openProject(const QString& path, bool create) {
@@ -103,6 +116,39 @@ void MainWindow::showRun(int64_t runId) {
         m_tabs->setCurrentWidget(m_features);
 }
 
+void MainWindow::newRun() {
+    if (!m_project) {
+        reportError(tr("Open or create a project first (File → New project): a run is recorded in it."));
+        return;
+    }
+    auto* wizard = new NewRunWizard(QString::fromStdString(m_project->path()), this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard, &NewRunWizard::runRequested, this, &MainWindow::startRun);
+    wizard->show();
+}
+
+quint64 MainWindow::startRun(const QJsonObject& runJson) {
+    if (!m_project)
+        return 0;
+    const QByteArray text = QJsonDocument(runJson).toJson(QJsonDocument::Indented);
+    // Keep the RUN.json beside the project: the same file runs headless with `mistudio-cli run`.
+    const QString dir = QString::fromStdString(m_project->assetsDir());
+    QDir().mkpath(dir);
+    const QString path = dir + QStringLiteral("/RUN-%1.json").arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    try {
+        writeFileAtomically(path.toStdString(), text.toStdString());
+    } catch (const std::exception& e) {
+        reportError(QString::fromStdString(e.what()));
+        return 0;
+    }
+    PipelineRequest request{text.toStdString(), m_project->path(), path.toStdString()};
+    const quint64 id = m_bridge->submit(tr("run"), [request](JobContext& ctx) { runPipeline(request, ctx); });
+    m_dashboard->followJob(id);
+    m_tabs->setCurrentWidget(m_dashboard);
+    m_log->appendPlainText(tr("Started run %1 from %2").arg(id).arg(path));
+    return id;
+}
+
 QStringList MainWindow::recentProjects() {
     return QSettings().value(QStringLiteral("ui/recentProjects")).toStringList();
 }
@@ -131,6 +177,10 @@ void MainWindow::reportError(const QString& text) {
 
 std::vector<std::pair<QString, QWidget*>> MainWindow::extraScreens() {
     std::vector<std::pair<QString, QWidget*>> screens;
+    auto* wizard = new NewRunWizard(QStringLiteral("demo.mistudio"), this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    wizard->show();
+    screens.emplace_back(QStringLiteral("wizard_model"), wizard);
     auto* settings = new SettingsDialog(this);
     settings->setAttribute(Qt::WA_DeleteOnClose);
     settings->show();
@@ -159,6 +209,8 @@ void MainWindow::buildMenus() {
     m_recentMenu = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();
     file->addAction(tr("&Close project"), QKeySequence::Close, this, &MainWindow::closeProject);
+    file->addSeparator();
+    file->addAction(tr("New &run…"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::newRun);
     file->addSeparator();
     file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, [this] {
         SettingsDialog dialog(this);

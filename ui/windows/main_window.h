@@ -5,6 +5,7 @@
 
 #include "mistudio/project.h"
 
+#include <QJsonObject>
 #include <QMainWindow>
 #include <memory>
 #include <utility>
@@ -34,6 +35,11 @@ public:
     std::shared_ptr<Project> project() const { return m_project; }
     /// Shows a run's features (and its live dashboard when it is running).
     void showRun(int64_t runId);
+    /// Opens the new-run wizard (a project must be open).
+    void newRun();
+    /// Writes RUN.json into the project's assets and runs the pipeline as an engine job; returns
+    /// the job id (0 when no project is open or the file cannot be written).
+    quint64 startRun(const QJsonObject& runJson);
 
     /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
     std::vector<std::pair<QString, QWidget*>> extraScreens();
