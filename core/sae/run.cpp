@@ -1,5 +1,7 @@
 #include "sae/run.h"
 
+#include "activations/reader.h"
+
 #include "io/safetensors.h"
 #include "mistudio/environment.h"
 #include "mistudio/result.h"
@@ -42,11 +44,15 @@ int64_t count(const nlohmann::json& j, const char* key, const std::string& where
 }
 
 at::Tensor readActivations(const std::string& path) {
-    if (fs::is_directory(path))
-        throw Exception(ErrorCode::Unsupported, "activation cache folders are not readable yet",
-                        path,
-                        "export the activations to one .safetensors file holding an "
-                        "'activations' [N, d] tensor");
+    if (fs::is_directory(path)) {
+        // An activation cache (mistudio-cli extract): its rows are read into memory in fp32.
+        // Runs that do not fit in memory need a streaming ActivationSource (not yet written).
+        auto cache = activations::ActivationCache::open(path);
+        std::vector<at::Tensor> shards;
+        for (int64_t s = 0; s < cache->shardCount(); ++s)
+            shards.push_back(cache->shardTensor(s, "activations").to(at::kFloat));
+        return at::cat(shards, 0);
+    }
     if (!fs::exists(path))
         throw Exception(ErrorCode::NotFound, "activations file not found", path,
                         "check the 'activations' path in RUN.json");
