@@ -212,7 +212,8 @@ void TestAnalysis::logitTokensMatchDirectMatmul() {
     const at::Tensor dirs = at::randn({3, 5}), scale = at::randn({5}), wu = at::randn({40, 5});
     const auto effects = at::matmul(dirs * scale, wu.t());
     const auto top = topLogitTokens(effects, 4);
-    const auto da = dirs.accessor<float, 2>(), sa = scale.accessor<float, 1>();
+    const auto da = dirs.accessor<float, 2>();
+    const auto sa = scale.accessor<float, 1>();
     const auto ua = wu.accessor<float, 2>();
     for (int64_t r = 0; r < 3; ++r) {
         std::vector<std::pair<double, int32_t>> v;
