@@ -53,17 +53,18 @@ void TestSaeAidreams::trainedSaeReconstructsAndKeepsTheLoss() {
     auto m = model::Transformer::open(folder);
     data::DatasetSpec spec;
     spec.path = folder + "/corpus.jsonl";
-    auto windows = evalWindows(folder, spec, int64_t(1) << 40, 128); // the whole corpus
+    auto windows = evalWindows(folder, spec, 210000, 128); // of the corpus's 276k tokens
     QVERIFY(windows.size() > 40);
-    const size_t held = 24; // the last windows are held out for evaluation
-    const std::vector<data::TokenWindow> evalSet(windows.end() - held, windows.end());
+    const size_t held = 64; // the last windows are held out for evaluation
+    const std::vector<data::TokenWindow> evalSet(windows.end() - static_cast<long>(held),
+                                                 windows.end());
     windows.resize(windows.size() - held);
     const at::Tensor acts = collect(*m, hook, windows);
 
     SweepSettings s;
     s.saes.push_back(parseSaeConfig(
         {{"architecture", "topk"}, {"d_sae", 512}, {"k", 16}, {"batch_size", 1024}}, 64, "test"));
-    s.tokens = 4 * acts.size(0);
+    s.tokens = 3 * acts.size(0);
     s.seed = 3;
     s.logEvery = 1000000;
     TensorSource source(acts, true, 7);
