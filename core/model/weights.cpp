@@ -85,13 +85,6 @@ at::Tensor WeightReader::get(const std::string& name, const std::vector<int64_t>
     return opt(name, shape);
 }
 
-quant::QuantizedTensor WeightReader::quantized(const std::string& name,
-                                               const std::vector<int64_t>& shape,
-                                               const quant::QuantConfig& config) const {
-    (void)get(name, shape).numel(); // existence + shape errors (cheap for the small fixtures)
-    return {};
-}
-
 NormWeights WeightReader::norm(const std::string& prefix, int64_t d) const {
     return NormWeights{get(prefix + ".weight", {d}), opt(prefix + ".bias", {d})};
 }

@@ -9,6 +9,7 @@
 #include "model/family.h"
 #include "quant/quant.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <regex>
@@ -110,7 +111,7 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             largestLinear = std::max(largestLinear, t.numel());
             layerLinear[layer] += t.numel();
         }
-        if (t.shape.size() == 2 && !(isUnembedding(name) && info.tiedEmbeddings))
+        if (linear) // its mapped pages and its fp32 copy coexist while it is read
             largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
     }
     const int64_t tokens = req.batch * req.seq;
@@ -121,14 +122,17 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
         p.activationBytes += 4 * tokens * info.vocabSize;
     // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
     // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
-    // matrix at a time. The larger of the two is the transient on top of the weights.
+    // matrix at a time, the int8 unembedding as a whole for logits. The largest of these is the
+    // transient on top of the weights.
     int64_t largestLayer = 0;
     for (const auto& [layer, n] : layerLinear)
         largestLayer = std::max(largestLayer, n);
-    p.workspaceBytes = (quant::traits(mode).quantized
-                            ? std::max(4 * largestLayer + largestSaved, 4 * largestLinear)
-                            : 0) +
-                       (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+    p.workspaceBytes =
+        (quant::traits(mode).quantized
+             ? std::max({4 * largestLayer + largestSaved, 4 * largestLinear,
+                         p.needsUnembedding ? 4 * info.vocabSize * info.dModel : int64_t(0)})
+             : 0) +
+        (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }
