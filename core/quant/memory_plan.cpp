@@ -61,7 +61,8 @@ bool isVocabMatrix(const std::string& name, const model::Family& f) {
     return false;
 }
 
-int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab) {
+int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab,
+                      bool conv1d) {
     const int64_t n = t.numel();
     if (vocab && quant::traits(mode).quantized)
         return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
@@ -71,8 +72,8 @@ int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linea
         return n * bytes;
     }
     const auto& tr = quant::traits(mode);
-    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per row
-        return n + t.shape.front() * 4;
+    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per output row
+        return n + (conv1d ? t.shape.back() : t.shape.front()) * 4;
     return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
 }
 } // namespace
@@ -106,7 +107,9 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
         if (layer < 0 && isUnembedding(name) && !p.needsUnembedding)
             continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
-        p.weightBytes += bytesInFormat(t, mode, linear, isVocabMatrix(name, family));
+        // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
+        p.weightBytes +=
+            bytesInFormat(t, mode, linear, isVocabMatrix(name, family), info.modelType == "gpt2");
         if (linear) {
             largestLinear = std::max(largestLinear, t.numel());
             layerLinear[layer] += t.numel();
