@@ -50,8 +50,9 @@ bool isUnembedding(const std::string& name) {
 
 /// The token embedding or unembedding matrix (the family's names, with or without its prefix):
 /// the runtime stores them int8 in quantized modes.
-bool isVocabMatrix(const std::string& name, const model::Family& f) {
-    for (const std::string& full : {f.embedName, f.lmHeadName + ".weight"}) {
+bool matchesAny(const std::string& name, const model::Family& f,
+                std::initializer_list<std::string> names) {
+    for (const std::string& full : names) {
         if (name == full)
             return true;
         if (!f.basePrefix.empty() && full.rfind(f.basePrefix, 0) == 0 &&
@@ -59,6 +60,10 @@ bool isVocabMatrix(const std::string& name, const model::Family& f) {
             return true;
     }
     return false;
+}
+
+bool isVocabMatrix(const std::string& name, const model::Family& f) {
+    return matchesAny(name, f, {f.embedName, f.lmHeadName + ".weight"});
 }
 
 int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab,
@@ -105,6 +110,11 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
         if (layer >= 0 && layer > deepest)
             continue;
         if (layer < 0 && isUnembedding(name) && !p.needsUnembedding)
+            continue;
+        // The final norm is read only for ln_final / logits.
+        if (deepest < info.nLayers &&
+            matchesAny(name, family,
+                       {family.finalNormName + ".weight", family.finalNormName + ".bias"}))
             continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
         // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
