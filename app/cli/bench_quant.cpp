@@ -7,7 +7,9 @@
 #include "model/quant_accuracy.h"
 #include "quant/quant.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>

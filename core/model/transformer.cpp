@@ -93,7 +93,7 @@ at::Tensor Transformer::embed(const at::Tensor& ids) const {
     const at::Tensor rows = quant::dequantizeRows(m_embedQ, ids.reshape({-1}), m_dtype);
     std::vector<int64_t> shape(ids.sizes().begin(), ids.sizes().end());
     shape.push_back(m_cfg.dModel);
-    return rows.view(shape);
+    return rows.reshape(shape);
 }
 
 at::Tensor Transformer::unembedding() const {

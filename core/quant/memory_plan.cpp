@@ -9,6 +9,7 @@
 #include "model/family.h"
 #include "quant/quant.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <regex>
@@ -49,8 +50,9 @@ bool isUnembedding(const std::string& name) {
 
 /// The token embedding or unembedding matrix (the family's names, with or without its prefix):
 /// the runtime stores them int8 in quantized modes.
-bool isVocabMatrix(const std::string& name, const model::Family& f) {
-    for (const std::string& full : {f.embedName, f.lmHeadName + ".weight"}) {
+bool matchesAny(const std::string& name, const model::Family& f,
+                std::initializer_list<std::string> names) {
+    for (const std::string& full : names) {
         if (name == full)
             return true;
         if (!f.basePrefix.empty() && full.rfind(f.basePrefix, 0) == 0 &&
@@ -60,7 +62,12 @@ bool isVocabMatrix(const std::string& name, const model::Family& f) {
     return false;
 }
 
-int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab) {
+bool isVocabMatrix(const std::string& name, const model::Family& f) {
+    return matchesAny(name, f, {f.embedName, f.lmHeadName + ".weight"});
+}
+
+int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab,
+                      bool conv1d) {
     const int64_t n = t.numel();
     if (vocab && quant::traits(mode).quantized)
         return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
@@ -70,8 +77,8 @@ int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linea
         return n * bytes;
     }
     const auto& tr = quant::traits(mode);
-    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per row
-        return n + t.shape.front() * 4;
+    if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per output row
+        return n + (conv1d ? t.shape.back() : t.shape.front()) * 4;
     return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
 }
 } // namespace
@@ -104,13 +111,20 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             continue;
         if (layer < 0 && isUnembedding(name) && !p.needsUnembedding)
             continue;
+        // The final norm is read only for ln_final / logits.
+        if (deepest < info.nLayers &&
+            matchesAny(name, family,
+                       {family.finalNormName + ".weight", family.finalNormName + ".bias"}))
+            continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
-        p.weightBytes += bytesInFormat(t, mode, linear, isVocabMatrix(name, family));
+        // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
+        p.weightBytes +=
+            bytesInFormat(t, mode, linear, isVocabMatrix(name, family), info.modelType == "gpt2");
         if (linear) {
             largestLinear = std::max(largestLinear, t.numel());
             layerLinear[layer] += t.numel();
         }
-        if (t.shape.size() == 2 && !(isUnembedding(name) && info.tiedEmbeddings))
+        if (linear) // its mapped pages and its fp32 copy coexist while it is read
             largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
     }
     const int64_t tokens = req.batch * req.seq;
@@ -121,14 +135,17 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
         p.activationBytes += 4 * tokens * info.vocabSize;
     // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
     // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
-    // matrix at a time. The larger of the two is the transient on top of the weights.
+    // matrix at a time, the int8 unembedding as a whole for logits. The largest of these is the
+    // transient on top of the weights.
     int64_t largestLayer = 0;
     for (const auto& [layer, n] : layerLinear)
         largestLayer = std::max(largestLayer, n);
-    p.workspaceBytes = (quant::traits(mode).quantized
-                            ? std::max(4 * largestLayer + largestSaved, 4 * largestLinear)
-                            : 0) +
-                       (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+    p.workspaceBytes =
+        (quant::traits(mode).quantized
+             ? std::max({4 * largestLayer + largestSaved, 4 * largestLinear,
+                         p.needsUnembedding ? 4 * info.vocabSize * info.dModel : int64_t(0)})
+             : 0) +
+        (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }
