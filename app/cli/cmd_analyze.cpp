@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "mistudio/analysis.h"
 #include "mistudio/engine.h"
+#include "mistudio/hub.h"
 #include "mistudio/model_info.h"
 #include "mistudio/result.h"
 #include "project_records.h"
@@ -53,14 +54,15 @@ long long positive(ArgParser& args, const std::string& flag, long long fallback)
 
 int runImportSae(ArgParser& args) {
     const std::string projectPath = args.required("--project");
-    const std::string saeDir = args.required("--sae");
-    const std::string modelDir = args.required("--model");
+    const std::string saeRef = args.required("--sae");
+    const std::string modelRef = args.required("--model");
     const std::string hookFlag = args.valueOr("--hook", "");
     const std::string name = args.valueOr("--name", "");
     args.finish();
-    if (saeDir.rfind("hf:", 0) == 0)
-        throw Exception(ErrorCode::Unsupported, "Hub SAE references are not available yet", saeDir,
-                        "download the folder (e.g. huggingface-cli download) and pass its path");
+    // Local folders as they are; hf:REPO[/SUBFOLDER] and Hub model ids through the HF cache.
+    const hub::HubSettings hubSettings = hub::HubSettings::fromEnvironment();
+    const std::string saeDir = hub::resolveSaeFolder(saeRef, hubSettings, nullptr);
+    const std::string modelDir = hub::resolveModelPath(modelRef, hubSettings, nullptr);
     const sae::SaeModel model = sae::loadSaeLens(saeDir);
     const std::string hook = hookFlag.empty() ? cfgHook(model.cfg) : hookFlag;
     if (hook.empty())
@@ -119,9 +121,11 @@ int runAnalyze(ArgParser& args) {
     if (o.batchTokens < 0)
         throw UsageError("--batch-tokens must be >= 0 (0 picks it from d_sae)");
     args.finish();
-    if (o.dataset.rfind("hf:", 0) == 0)
-        throw Exception(ErrorCode::Unsupported, "Hub dataset specs are not available here yet",
-                        o.dataset, "download the dataset files and pass a local path");
+    if (hub::isHubDatasetSpec(o.dataset)) {
+        // The split's files (downloaded into the HF cache when missing) share one folder.
+        const auto files = hub::resolveDatasetFiles(o.dataset, hub::HubSettings::fromEnvironment(), nullptr);
+        o.dataset = std::filesystem::path(files.front()).parent_path().string();
+    }
     Project project = Project::open(projectPath);
     if (!o.dataset.empty()) {
         DatasetRecord d;
