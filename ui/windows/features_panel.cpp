@@ -31,6 +31,7 @@ FeaturesPanel::FeaturesPanel(QWidget* parent) : QWidget(parent) {
     m_table = new QTableView(left);
     m_table->setModel(m_model);
     m_table->setSortingEnabled(true);
+    m_table->sortByColumn(FeatureTableModel::DensityColumn, Qt::DescendingOrder);  // most active first
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setSectionResizeMode(FeatureTableModel::LabelColumn,
@@ -47,6 +48,7 @@ FeaturesPanel::FeaturesPanel(QWidget* parent) : QWidget(parent) {
     splitter->addWidget(left);
     splitter->addWidget(m_page);
     splitter->setStretchFactor(1, 2);
+    splitter->setSizes({460, 900});
     layout->addWidget(splitter, 1);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -109,6 +111,8 @@ void FeaturesPanel::setRun(std::shared_ptr<Project> project, int64_t runId) {
     m_model->setRun(m_project, runId);
     applyFilters();
     updateDensityHistogram();
+    if (m_model->rowCount() > 0)
+        m_table->selectRow(0);  // open the first feature's page rather than an empty one
 }
 
 void FeaturesPanel::setDensityRange(double log10Lo, double log10Hi) {
