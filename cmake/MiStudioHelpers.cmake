@@ -5,6 +5,8 @@ if(MISTUDIO_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   # Precompiled headers are only cacheable with these sloppiness settings.
   set(_ccache_launcher ${CMAKE_COMMAND} -E env
       "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+      # Paths relative to the source tree: a fresh clone elsewhere (CI) still hits the cache.
+      "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}"
       ${MISTUDIO_CCACHE})
   set(CMAKE_CXX_COMPILER_LAUNCHER ${_ccache_launcher})
   set(CMAKE_C_COMPILER_LAUNCHER ${_ccache_launcher})
