@@ -7,6 +7,7 @@
 #include "mistudio/result.h"
 #include "model/transformer.h"
 #include "sae/eval_model.h"
+#include "sae/metrics.h"
 #include "sae/saelens.h"
 
 #include <cmath>
@@ -16,10 +17,6 @@
 namespace mistudio::cli {
 
 namespace {
-
-nlohmann::json orNull(double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
 
 // cfg.json keeps hook_name / context_size at the top (sae_lens <= 5) or under metadata (6).
 nlohmann::json cfgValue(const nlohmann::json& cfg, const char* key) {
@@ -31,25 +28,11 @@ nlohmann::json cfgValue(const nlohmann::json& cfg, const char* key) {
 }
 
 nlohmann::json metricsJson(const sae::EvalMetrics& e) {
-    return {{"l0", e.l0},
-            {"explained_variance", e.explainedVariance},
-            {"mse", e.mse},
-            {"cos_sim", e.cosSim},
-            {"l2_ratio", e.l2Ratio},
-            {"ce_clean", orNull(e.ceClean)},
-            {"ce_spliced", orNull(e.ceSpliced)},
-            {"ce_zero", orNull(e.ceZero)},
-            {"delta_ce", orNull(e.deltaCe)},
-            {"ce_loss_recovered", orNull(e.ceLossRecovered)},
-            {"kl", orNull(e.kl)},
-            {"dead_fraction", e.deadFraction},
-            {"dense_fraction", e.denseFraction},
-            {"relative_reconstruction_bias", e.relativeReconstructionBias},
-            {"dead_count", e.deadCount},
-            {"ultra_rare_count", e.ultraRareCount},
-            {"dense_count", e.denseCount},
-            {"d_sae", e.dSae},
-            {"eval_tokens", e.tokens}};
+    nlohmann::json j = sae::evalMetricsJson(e);
+    j["dead_count"] = e.deadCount;
+    j["dense_count"] = e.denseCount;
+    j["d_sae"] = e.dSae;
+    return j;
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "mistudio/engine.h"
 #include "mistudio/result.h"
+#include "sae/metrics.h"
 #include "sae/run.h"
 #include "train_recorder.h"
 
@@ -22,10 +23,6 @@ std::atomic<bool> g_interrupted{false};
 
 void onInterrupt(int) {
     g_interrupted = true;
-}
-
-nlohmann::json orNull(double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
 nlohmann::json stepJson(const std::string& sae, const sae::StepMetrics& m) {
@@ -48,25 +45,10 @@ nlohmann::json stepJson(const std::string& sae, const sae::StepMetrics& m) {
 }
 
 nlohmann::json evalJson(const sae::RunResult& r) {
-    const auto& e = r.eval;
-    return {{"sae", r.name},
-            {"out", r.folder},
-            {"eval_tokens", e.tokens},
-            {"l0", e.l0},
-            {"explained_variance", e.explainedVariance},
-            {"mse", e.mse},
-            {"cos_sim", e.cosSim},
-            {"l2_ratio", e.l2Ratio},
-            {"relative_reconstruction_bias", e.relativeReconstructionBias},
-            {"ce_clean", orNull(e.ceClean)},
-            {"ce_spliced", orNull(e.ceSpliced)},
-            {"ce_zero", orNull(e.ceZero)},
-            {"delta_ce", orNull(e.deltaCe)},
-            {"ce_loss_recovered", orNull(e.ceLossRecovered)},
-            {"kl", orNull(e.kl)},
-            {"dead_fraction", e.deadFraction},
-            {"dense_fraction", e.denseFraction},
-            {"ultra_rare_count", e.ultraRareCount}};
+    nlohmann::json j = sae::evalMetricsJson(r.eval);
+    j["sae"] = r.name;
+    j["out"] = r.folder;
+    return j;
 }
 
 nlohmann::json readConfig(const std::string& path) {

@@ -6,6 +6,7 @@
 #include "mistudio/sae.h"
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 namespace mistudio::sae {
 
@@ -58,5 +59,9 @@ CeMetrics computeCeMetrics(const at::Tensor& clean, const at::Tensor& spliced,
 
 /// log10(density + 1e-10) histogram over latents: `bins` equal bins on [-10, 0].
 std::vector<int64_t> log10DensityHistogram(const std::vector<double>& log10Density, int bins);
+
+/// The evaluation as the JSON the CLI prints (`train`, `eval`): every metric key of issue 8,
+/// NaN (no model wired) written as null.
+nlohmann::json evalMetricsJson(const EvalMetrics& e);
 
 } // namespace mistudio::sae
