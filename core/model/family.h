@@ -113,6 +113,12 @@ void parseCommon(const nlohmann::json& j, ModelConfig& cfg, const Defaults& d);
 /// model.layers.L.{input_layernorm, self_attn.{q,k,v,o}_proj, post_attention_layernorm,
 /// mlp.{gate,up,down}_proj}.
 LayerWeights loadLayer(const WeightReader& r, const ModelConfig& cfg, int64_t layer);
+/// A family with the Llama tensor names (model.embed_tokens, model.norm, lm_head).
+Family family(std::string modelType, void (*parse)(const nlohmann::json&, ModelConfig&),
+              LayerWeights (*load)(const WeightReader&, const ModelConfig&, int64_t) = loadLayer);
+/// What gemma and gemma2 share on top of parseCommon: head_dim 256 by default, (1 + w) RMSNorm,
+/// GeGLU from hidden_activation, embeddings scaled by sqrt(hidden_size).
+void parseGemmaCommon(const nlohmann::json& j, ModelConfig& cfg, const Defaults& d);
 } // namespace llama_like
 
 } // namespace mistudio::model

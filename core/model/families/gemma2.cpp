@@ -17,16 +17,7 @@ void parseGemma2(const nlohmann::json& j, ModelConfig& c) {
     d.nKvHeads = 4;
     d.maxPositions = 8192;
     d.tieEmbeddings = true;
-    llama_like::parseCommon(j, c, d);
-    if (!j.contains("head_dim")) { // Gemma's class default is 256, not hidden / heads
-        c.headDim = 256;
-        c.rope.rotaryDim = 256;
-        cfg::parseRopeScaling(j, c);
-    }
-    c.norm = NormKind::GemmaRmsNorm;
-    c.activation = cfg::activationFromName(
-        cfg::stringOr(j, "hidden_activation", "gelu_pytorch_tanh"), "hidden_activation");
-    c.scaleEmbeddings = true;
+    llama_like::parseGemmaCommon(j, c, d);
     c.sandwichNorms = true;
     c.attnScale = 1.0 / std::sqrt(cfg::numberOr(j, "query_pre_attn_scalar", 256));
     // An explicit null turns a feature off (transformers passes it as the kwarg value).
@@ -53,15 +44,7 @@ LayerWeights loadGemma2Layer(const WeightReader& r, const ModelConfig& c, int64_
 } // namespace
 
 Family gemma2Family() {
-    Family f;
-    f.modelType = "gemma2";
-    f.basePrefix = "model.";
-    f.parseConfig = parseGemma2;
-    f.embedName = "model.embed_tokens.weight";
-    f.finalNormName = "model.norm";
-    f.lmHeadName = "lm_head";
-    f.loadLayer = loadGemma2Layer;
-    return f;
+    return llama_like::family("gemma2", parseGemma2, loadGemma2Layer);
 }
 
 } // namespace mistudio::model

@@ -10,15 +10,7 @@ void parseLlama(const nlohmann::json& j, ModelConfig& c) {
 } // namespace
 
 Family llamaFamily() {
-    Family f;
-    f.modelType = "llama";
-    f.basePrefix = "model.";
-    f.parseConfig = parseLlama;
-    f.embedName = "model.embed_tokens.weight";
-    f.finalNormName = "model.norm";
-    f.lmHeadName = "lm_head";
-    f.loadLayer = llama_like::loadLayer;
-    return f;
+    return llama_like::family("llama", parseLlama);
 }
 
 } // namespace mistudio::model

@@ -70,4 +70,32 @@ LayerWeights loadLayer(const WeightReader& r, const ModelConfig& c, int64_t laye
     return w;
 }
 
+Family family(std::string modelType, void (*parse)(const nlohmann::json&, ModelConfig&),
+              LayerWeights (*load)(const WeightReader&, const ModelConfig&, int64_t)) {
+    Family f;
+    f.modelType = std::move(modelType);
+    f.basePrefix = "model.";
+    f.parseConfig = parse;
+    f.embedName = "model.embed_tokens.weight";
+    f.finalNormName = "model.norm";
+    f.lmHeadName = "lm_head";
+    f.loadLayer = load;
+    return f;
+}
+
+void parseGemmaCommon(const nlohmann::json& j, ModelConfig& c, const Defaults& d) {
+    parseCommon(j, c, d);
+    if (!j.contains("head_dim")) { // Gemma's class default is 256, not hidden / heads
+        c.headDim = 256;
+        c.rope.rotaryDim = 256;
+        cfg::parseRopeScaling(j, c);
+    }
+    c.norm = NormKind::GemmaRmsNorm;
+    // transformers ignores hidden_act ("gelu") and uses hidden_activation, defaulting to the tanh
+    // approximation when it is absent.
+    c.activation = cfg::activationFromName(
+        cfg::stringOr(j, "hidden_activation", "gelu_pytorch_tanh"), "hidden_activation");
+    c.scaleEmbeddings = true;
+}
+
 } // namespace mistudio::model::llama_like

@@ -18,15 +18,7 @@ void parseMistral(const nlohmann::json& j, ModelConfig& c) {
 } // namespace
 
 Family mistralFamily() {
-    Family f;
-    f.modelType = "mistral";
-    f.basePrefix = "model.";
-    f.parseConfig = parseMistral;
-    f.embedName = "model.embed_tokens.weight";
-    f.finalNormName = "model.norm";
-    f.lmHeadName = "lm_head";
-    f.loadLayer = llama_like::loadLayer;
-    return f;
+    return llama_like::family("mistral", parseMistral);
 }
 
 } // namespace mistudio::model

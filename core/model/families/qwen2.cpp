@@ -24,15 +24,7 @@ void parseQwen2(const nlohmann::json& j, ModelConfig& c) {
 } // namespace
 
 Family qwen2Family() {
-    Family f;
-    f.modelType = "qwen2";
-    f.basePrefix = "model.";
-    f.parseConfig = parseQwen2;
-    f.embedName = "model.embed_tokens.weight";
-    f.finalNormName = "model.norm";
-    f.lmHeadName = "lm_head";
-    f.loadLayer = llama_like::loadLayer;
-    return f;
+    return llama_like::family("qwen2", parseQwen2);
 }
 
 } // namespace mistudio::model
