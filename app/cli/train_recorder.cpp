@@ -1,9 +1,9 @@
 #include "train_recorder.h"
 
 #include "project_records.h"
+#include "sae/metric_names.h"
 #include "sae/saelens.h"
 
-#include <cmath>
 #include <filesystem>
 
 namespace mistudio::cli {
@@ -11,45 +11,6 @@ namespace mistudio::cli {
 namespace {
 
 constexpr size_t kMetricBatch = 64;
-
-std::vector<MetricPoint> points(const sae::StepMetrics& m) {
-    const std::pair<const char*, double> values[] = {{"loss", m.loss},
-                                                     {"mse", m.mse},
-                                                     {"fvu", m.fvu},
-                                                     {"sparsity_loss", m.sparsityLoss},
-                                                     {"aux_loss", m.auxLoss},
-                                                     {"l0", m.l0},
-                                                     {"dead", double(m.deadCount)},
-                                                     {"dense", double(m.denseCount)},
-                                                     {"lr", m.lr},
-                                                     {"tokens", double(m.tokens)},
-                                                     {"tokens_per_s", m.tokensPerSecond}};
-    std::vector<MetricPoint> out;
-    for (const auto& [name, v] : values)
-        out.push_back({m.step, name, v});
-    return out;
-}
-
-std::vector<EvalValue> evals(const sae::EvalMetrics& e) {
-    std::vector<EvalValue> out = {{"l0", e.l0},
-                                  {"explained_variance", e.explainedVariance},
-                                  {"mse", e.mse},
-                                  {"cos_sim", e.cosSim},
-                                  {"l2_ratio", e.l2Ratio},
-                                  {"relative_reconstruction_bias", e.relativeReconstructionBias},
-                                  {"dead_fraction", e.deadFraction},
-                                  {"dense_fraction", e.denseFraction},
-                                  {"ultra_rare_count", double(e.ultraRareCount)},
-                                  {"eval_tokens", double(e.tokens)}};
-    for (const auto& [name, v] : {std::pair{"ce_clean", e.ceClean},
-                                  {"ce_spliced", e.ceSpliced},
-                                  {"delta_ce", e.deltaCe},
-                                  {"ce_loss_recovered", e.ceLossRecovered},
-                                  {"kl", e.kl}})
-        if (std::isfinite(v))
-            out.push_back({name, v});
-    return out;
-}
 
 const char* kindName(sae::InferenceKind k) {
     return k == sae::InferenceKind::TopK       ? "topk"
@@ -91,7 +52,7 @@ void TrainRecorder::onStep(const std::string& name, const sae::StepMetrics& m) {
     std::lock_guard lock(m_mutex);
     const int64_t id = runFor(name);
     auto& pending = m_pending[id];
-    for (auto& p : points(m))
+    for (auto& p : sae::stepMetricPoints(m))
         pending.push_back(std::move(p));
     if (pending.size() >= kMetricBatch)
         flush(id);
@@ -112,7 +73,7 @@ void TrainRecorder::finish(const std::vector<sae::RunResult>& results) {
         r.dIn = model.dIn();
         r.dSae = model.dSae();
         m_project.updateRun(r);
-        m_project.writeEvals(id, evals(res.eval));
+        m_project.writeEvals(id, sae::evalValues(res.eval));
         m_project.setRunStatus(id, RunStatus::Done);
     }
 }

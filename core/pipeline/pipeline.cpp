@@ -2,11 +2,6 @@
 // resumes (complete activation shards are kept, training continues from its checkpoint).
 #include "mistudio/pipeline.h"
 
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <functional>
-
 #include "activations/extract.h"
 #include "mistudio/analysis.h"
 #include "mistudio/environment.h"
@@ -17,8 +12,16 @@
 #include "model/transformer.h"
 #include "pipeline/run_spec.h"
 #include "sae/eval_model.h"
+#include "sae/metric_names.h"
+#include "sae/metrics.h"
 #include "sae/run.h"
 #include "sae/saelens.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
 
 namespace mistudio {
 
@@ -33,20 +36,21 @@ uint64_t fnv1a(const std::string& text) {
     return h;
 }
 
-/// A run of the project with the same configuration that did not finish, or a new one.
-int64_t findOrCreateRun(Project& project, const std::string& configJson, const pipeline::RunSpec& spec,
-                        int64_t modelId, int64_t datasetId, const std::string& device) {
+/// A run of the project with the same configuration and name that did not finish, or a new one.
+int64_t findOrCreateRun(Project& project, const std::string& configJson, const std::string& name,
+                        const std::string& hook, const std::string& architecture, int64_t modelId,
+                        int64_t datasetId, const std::string& device) {
     for (const auto& r : project.runs())
-        if (r.configJson == configJson && r.status == RunStatus::Running)
-            return r.id;  // resumable: it was killed mid-way
+        if (r.configJson == configJson && r.name == name && r.status == RunStatus::Running)
+            return r.id; // resumable: it was killed mid-way
     RunRecord run;
-    run.name = spec.hooks.front();
+    run.name = name;
     run.modelId = modelId;
     run.datasetId = datasetId;
     run.configJson = configJson;
     run.device = device;
-    run.hook = spec.hooks.front();
-    run.architecture = spec.sae.value("architecture", "batchtopk");
+    run.hook = hook;
+    run.architecture = architecture;
     return project.createRun(run);
 }
 
@@ -56,12 +60,13 @@ std::string localDataset(const std::string& spec, JobContext& ctx) {
         return spec;
     const auto files = hub::resolveDatasetFiles(spec, hub::HubSettings::fromEnvironment(), &ctx);
     if (files.empty())
-        throw Exception(ErrorCode::NotFound, "the dataset has no data files", spec, "Check the config and split");
+        throw Exception(ErrorCode::NotFound, "the dataset has no data files", spec,
+                        "Check the config and split");
     return fs::path(files.front()).parent_path().string();
 }
 
-int64_t recordModel(Project& project, const std::string& ref, const std::string& folder, const ModelInfo& info,
-                    const std::string& quant) {
+int64_t recordModel(Project& project, const std::string& ref, const std::string& folder,
+                    const ModelInfo& info, const std::string& quant) {
     ModelRecord m;
     m.hubId = ref;
     m.localPath = folder;
@@ -75,12 +80,15 @@ int64_t recordModel(Project& project, const std::string& ref, const std::string&
     return project.addModel(m);
 }
 
-/// Trains the run's SAE from the activation cache, streaming live metrics into the project.
-sae::RunResult train(Project& project, int64_t runId, const pipeline::RunSpec& spec, const std::string& folder,
-                     const std::string& cache, const fs::path& out, JobContext& ctx) {
+/// Trains the SAE(s) of one hook from its activation cache (a sweep shares the stream), streaming
+/// each SAE's live metrics into its run.
+std::vector<sae::RunResult> train(Project& project, const std::map<std::string, int64_t>& runIds,
+                                  const pipeline::RunSpec& spec, const std::string& hook,
+                                  const std::string& folder, const std::string& cache,
+                                  const fs::path& out, JobContext& ctx) {
     sae::RunConfig rc;
     rc.model = folder;
-    rc.hook = spec.hooks.front();
+    rc.hook = hook;
     rc.dataset = spec.dataset;
     rc.quant = spec.quant;
     rc.device = spec.device;
@@ -91,71 +99,131 @@ sae::RunResult train(Project& project, int64_t runId, const pipeline::RunSpec& s
     rc.out = out.string();
     rc.sae = spec.sae;
     const bool resume = fs::exists(out / "checkpoint");
-    std::vector<MetricPoint> pending;
+    std::map<int64_t, std::vector<MetricPoint>> pending;
     auto flush = [&] {
-        project.appendMetrics(runId, pending);
+        for (auto& [runId, points] : pending)
+            project.appendMetrics(runId, points);
         pending.clear();
     };
-    auto results = sae::runTraining(ctx, rc, resume, [&](const std::string&, const sae::StepMetrics& m) {
-        for (auto [name, value] : {std::pair{"loss", m.loss}, {"mse", m.mse}, {"fvu", m.fvu}, {"l0", m.l0},
-                                   {"aux_loss", m.auxLoss}, {"sparsity_loss", m.sparsityLoss},
-                                   {"dead_count", double(m.deadCount)}, {"dense_count", double(m.denseCount)},
-                                   {"lr", m.lr}, {"tokens_per_s", m.tokensPerSecond}})
-            pending.push_back({m.step, name, value});
-        if (pending.size() >= 200)
-            flush();
-    });
+    size_t buffered = 0;
+    auto results =
+        sae::runTraining(ctx, rc, resume, [&](const std::string& name, const sae::StepMetrics& m) {
+            auto& points = pending[runIds.at(name)];
+            for (auto& p : sae::stepMetricPoints(m))
+                points.push_back(std::move(p));
+            if (++buffered % 16 == 0)
+                flush();
+        });
     flush();
-    if (results.empty())
-        throw Exception(ErrorCode::Internal, "training produced no SAE", out.string(), "");
-    return results.front();
+    if (results.size() != runIds.size())
+        throw Exception(ErrorCode::Internal,
+                        "training produced " + std::to_string(results.size()) + " SAEs, expected " +
+                            std::to_string(runIds.size()),
+                        out.string(), "");
+    return results;
 }
 
-nlohmann::json evaluate(Project& project, int64_t runId, const pipeline::RunSpec& spec, const std::string& folder,
-                        const std::string& dataset, const std::string& saeFolder, JobContext& ctx) {
-    ctx.progress("evaluate", 0, 1, "runs");
-    auto model = model::Transformer::open(folder, {.device = spec.device});
-    data::DatasetSpec ds;
-    ds.path = dataset;
-    ds.textField = spec.textField;
-    const auto windows = sae::evalWindows(folder, ds, spec.evalTokens, static_cast<int>(spec.contextLength));
+/// Evaluation with the SAE spliced into the model, on held-out windows shared by every SAE.
+nlohmann::json evaluate(Project& project, int64_t runId, model::Transformer& model,
+                        const std::string& hook, const std::vector<data::TokenWindow>& windows,
+                        const std::string& saeFolder) {
     const sae::SaeModel sae = sae::loadSaeLens(saeFolder);
-    const sae::EvalMetrics e = sae::evaluateSpliced(sae, *model, spec.hooks.front(), windows);
-    const std::vector<EvalValue> evals = {
-        {"l0", e.l0}, {"explained_variance", e.explainedVariance}, {"mse", e.mse}, {"cos_sim", e.cosSim},
-        {"l2_ratio", e.l2Ratio}, {"relative_reconstruction_bias", e.relativeReconstructionBias},
-        {"ce_clean", e.ceClean}, {"ce_spliced", e.ceSpliced}, {"ce_zero", e.ceZero}, {"delta_ce", e.deltaCe},
-        {"ce_loss_recovered", e.ceLossRecovered}, {"kl", e.kl}, {"dead_fraction", e.deadFraction},
-        {"dense_fraction", e.denseFraction}};
-    project.writeEvals(runId, evals);
-    nlohmann::json j;
-    for (const auto& v : evals)
-        j[v.metric] = std::isfinite(v.value) ? nlohmann::json(v.value) : nlohmann::json(nullptr);
-    ctx.progress("evaluate", 1, 1, "runs");
-    return j;
+    const sae::EvalMetrics e = sae::evaluateSpliced(sae, model, hook, windows);
+    project.writeEvals(runId, sae::evalValues(e));
+    return sae::evalMetricsJson(e);
 }
-}  // namespace
+
+/// One SAE of the run: a hook and one entry of the `sae` sweep, recorded as its own project run.
+struct Target {
+    std::string hook, saeName, runName, architecture;
+    int64_t runId = 0;
+};
+
+std::vector<Target> planTargets(const pipeline::RunSpec& spec, int64_t dModel) {
+    const auto saes = sae::parseSaeConfigs(spec.sae, dModel);
+    std::vector<Target> out;
+    for (const auto& hook : spec.hooks)
+        for (const auto& c : saes) {
+            Target t{hook, c.name, hook, architectureName(c.architecture), 0};
+            if (saes.size() > 1)
+                t.runName += "/" + c.name;
+            out.push_back(t);
+        }
+    return out;
+}
+
+/// Marks every run of the job that did not finish as failed or cancelled, then rethrows.
+[[noreturn]] void failRuns(Project& project, const std::vector<Target>& targets) {
+    auto mark = [&](RunStatus status, const std::string& why) {
+        for (const auto& t : targets)
+            if (project.run(t.runId).status == RunStatus::Running)
+                project.setRunStatus(t.runId, status, why);
+    };
+    try {
+        throw;
+    } catch (const Exception& e) {
+        mark(e.code() == ErrorCode::Cancelled ? RunStatus::Cancelled : RunStatus::Failed, e.what());
+        throw;
+    } catch (const std::exception& e) {
+        mark(RunStatus::Failed, e.what());
+        throw;
+    }
+}
+
+activations::ExtractSummary extract(const pipeline::RunSpec& spec, const std::string& folder,
+                                    const std::string& dataset, const fs::path& runDir,
+                                    JobContext& ctx) {
+    activations::ExtractRequest er;
+    er.model = folder;
+    er.hooks = spec.hooks;
+    er.dataset.path = dataset;
+    er.dataset.textField = spec.textField;
+    er.tokens = spec.tokens;
+    er.contextLength = static_cast<int>(spec.contextLength);
+    er.quantization = spec.quant;
+    er.device = spec.device;
+    er.dtype = spec.dtype;
+    er.outDir = (runDir / "activations").string();
+    return activations::extractActivations(er, ctx);
+}
+
+AnalysisOptions analysisOptions(const pipeline::RunSpec& spec, const std::string& folder,
+                                const std::string& dataset) {
+    AnalysisOptions ao;
+    ao.tokens =
+        spec.analysisTokens > 0 ? spec.analysisTokens : std::min<int64_t>(spec.tokens, 200'000);
+    ao.dataset = dataset;
+    ao.textField = spec.textField;
+    ao.modelPath = folder;
+    ao.device = spec.device;
+    ao.contextLength = static_cast<int>(spec.contextLength);
+    return ao;
+}
+} // namespace
 
 PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
     const nlohmann::json json = nlohmann::json::parse(req.runJson, nullptr, false);
     if (json.is_discarded())
-        throw Exception(ErrorCode::InvalidFormat, "RUN.json is not valid JSON", req.source, "Fix the JSON syntax");
+        throw Exception(ErrorCode::InvalidFormat, "RUN.json is not valid JSON", req.source,
+                        "Fix the JSON syntax");
     const pipeline::RunSpec spec = pipeline::parseRunSpec(json, req.source);
-    if (spec.hooks.size() != 1 || spec.sae.is_array())
-        throw Exception(ErrorCode::Unsupported, "the pipeline trains one SAE at one hook per run", req.source,
-                        "Give one hook and one sae object, or use extract + train for sweeps");
     checkDevice(spec.device);
     Project project = Project::openOrCreate(req.projectPath);
 
     ctx.progress("download", 0, 1, "models");
-    const std::string folder = hub::resolveModelPath(spec.model, hub::HubSettings::fromEnvironment(), &ctx);
+    const std::string folder =
+        hub::resolveModelPath(spec.model, hub::HubSettings::fromEnvironment(), &ctx);
     const std::string dataset = localDataset(spec.dataset, ctx);
     ctx.progress("download", 1, 1, "models");
     ctx.progress("load", 0, 1, "models");
     const ModelInfo info = inspectModel(folder);
+    std::vector<Target> targets = planTargets(spec, info.dModel);
     const int64_t modelId = recordModel(project, spec.model, folder, info, spec.quant);
     const int64_t datasetId = project.addDataset({0, spec.dataset, 0, 0});
-    const int64_t runId = findOrCreateRun(project, json.dump(), spec, modelId, datasetId, spec.device);
+    for (size_t i = 0; i < targets.size(); ++i)
+        targets[i].runId =
+            findOrCreateRun(project, json.dump(), targets[i].runName, targets[i].hook,
+                            targets[i].architecture, modelId, datasetId, spec.device);
     ctx.progress("load", 1, 1, "models");
     // Keyed by the configuration, not the run id: a run re-started after a cancel or a failure
     // gets a new record but finds the shards and the checkpoint the earlier attempt left.
@@ -163,51 +231,54 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
     std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(fnv1a(json.dump())));
     const fs::path runDir = fs::path(project.assetsDir()) / ("pipeline-" + std::string(key));
     PipelineOutcome outcome;
-    outcome.runId = runId;
     try {
-        activations::ExtractRequest er;
-        er.model = folder;
-        er.hooks = spec.hooks;
-        er.dataset.path = dataset;
-        er.dataset.textField = spec.textField;
-        er.tokens = spec.tokens;
-        er.contextLength = static_cast<int>(spec.contextLength);
-        er.quantization = spec.quant;
-        er.device = spec.device;
-        er.dtype = spec.dtype;
-        er.outDir = (runDir / "activations").string();
-        const auto extracted = activations::extractActivations(er, ctx);
+        const auto extracted = extract(spec, folder, dataset, runDir, ctx);
         project.addDataset({datasetId, spec.dataset, extracted.tokensForwarded, 0});
 
-        const sae::RunResult trained = train(project, runId, spec, folder, extracted.cacheFolders.front(),
-                                             runDir / "sae", ctx);
-        outcome.saeFolder = trained.folder;
-        RunRecord run = project.run(runId);
-        run.saePath = project.toAssetPath(trained.folder);
-        const sae::SaeModel sae = sae::loadSaeLens(trained.folder);
-        run.dIn = info.dModel;
-        run.dSae = sae.dSae();
-        project.updateRun(run);
-
-        outcome.evalJson = evaluate(project, runId, spec, folder, dataset, trained.folder, ctx).dump();
-        AnalysisOptions ao;
-        ao.tokens = spec.analysisTokens > 0 ? spec.analysisTokens : std::min<int64_t>(spec.tokens, 200'000);
-        ao.dataset = dataset;
-        ao.textField = spec.textField;
-        ao.modelPath = folder;
-        ao.device = spec.device;
-        ao.contextLength = static_cast<int>(spec.contextLength);
-        runAnalysis(project, runId, ao, ctx);
-        project.setRunStatus(runId, RunStatus::Done);
-    } catch (const Exception& e) {
-        project.setRunStatus(runId, e.code() == ErrorCode::Cancelled ? RunStatus::Cancelled : RunStatus::Failed,
-                             e.what());
-        throw;
-    } catch (const std::exception& e) {
-        project.setRunStatus(runId, RunStatus::Failed, e.what());
-        throw;
+        // Train every hook's SAEs first (the expensive part), then evaluate and analyze them.
+        std::vector<sae::RunResult> trained;
+        for (size_t h = 0; h < spec.hooks.size(); ++h) {
+            std::map<std::string, int64_t> runIds;
+            for (const auto& t : targets)
+                if (t.hook == spec.hooks[h])
+                    runIds[t.saeName] = t.runId;
+            const fs::path out =
+                spec.hooks.size() == 1 ? runDir / "sae" : runDir / "sae" / spec.hooks[h];
+            for (auto& r : train(project, runIds, spec, spec.hooks[h], folder,
+                                 extracted.cacheFolders.at(h), out, ctx))
+                trained.push_back(std::move(r));
+        }
+        ctx.progress("evaluate", 0, static_cast<int64_t>(targets.size()), "SAEs");
+        auto model = model::Transformer::open(folder, {.device = spec.device});
+        data::DatasetSpec ds;
+        ds.path = dataset;
+        ds.textField = spec.textField;
+        const auto windows =
+            sae::evalWindows(folder, ds, spec.evalTokens, static_cast<int>(spec.contextLength));
+        for (size_t i = 0; i < targets.size(); ++i) {
+            RunRecord run = project.run(targets[i].runId);
+            run.saePath = project.toAssetPath(trained[i].folder);
+            run.dIn = info.dModel;
+            run.dSae = sae::loadSaeLens(trained[i].folder).dSae();
+            project.updateRun(run);
+            const auto eval =
+                evaluate(project, run.id, *model, targets[i].hook, windows, trained[i].folder);
+            outcome.runs.push_back(
+                {run.id, targets[i].hook, targets[i].saeName, trained[i].folder, eval.dump()});
+            ctx.progress("evaluate", static_cast<int64_t>(i + 1),
+                         static_cast<int64_t>(targets.size()), "SAEs");
+        }
+        for (const auto& t : targets) {
+            runAnalysis(project, t.runId, analysisOptions(spec, folder, dataset), ctx);
+            project.setRunStatus(t.runId, RunStatus::Done);
+        }
+    } catch (...) {
+        failRuns(project, targets);
     }
+    outcome.runId = outcome.runs.front().runId;
+    outcome.saeFolder = outcome.runs.front().saeFolder;
+    outcome.evalJson = outcome.runs.front().evalJson;
     return outcome;
 }
 
-}  // namespace mistudio
+} // namespace mistudio

@@ -1,6 +1,7 @@
 #include "sae/metrics.h"
 
 #include "mistudio/result.h"
+#include "sae/metric_names.h"
 
 #include <cmath>
 
@@ -130,23 +131,12 @@ std::vector<int64_t> log10DensityHistogram(const std::vector<double>& log10Densi
 }
 
 nlohmann::json evalMetricsJson(const EvalMetrics& e) {
-    auto orNull = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-    return {{"eval_tokens", e.tokens},
-            {"l0", e.l0},
-            {"explained_variance", e.explainedVariance},
-            {"mse", e.mse},
-            {"cos_sim", e.cosSim},
-            {"l2_ratio", e.l2Ratio},
-            {"relative_reconstruction_bias", e.relativeReconstructionBias},
-            {"ce_clean", orNull(e.ceClean)},
-            {"ce_spliced", orNull(e.ceSpliced)},
-            {"ce_zero", orNull(e.ceZero)},
-            {"delta_ce", orNull(e.deltaCe)},
-            {"ce_loss_recovered", orNull(e.ceLossRecovered)},
-            {"kl", orNull(e.kl)},
-            {"dead_fraction", e.deadFraction},
-            {"dense_fraction", e.denseFraction},
-            {"ultra_rare_count", e.ultraRareCount}};
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, value] : namedEvalMetrics(e))
+        j[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+    j["eval_tokens"] = e.tokens; // counts stay integers
+    j["ultra_rare_count"] = e.ultraRareCount;
+    return j;
 }
 
 } // namespace mistudio::sae

@@ -3,6 +3,7 @@
 #include "io/safetensors.h"
 #include "mistudio/result.h"
 #include "sae/config_json.h"
+#include "sae/metric_names.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <chrono>
@@ -186,21 +187,7 @@ void SweepTrainer::trainStep(JobContext& ctx, const StepCallback& onLog, double&
         m.tokens = (m_step + 1) * m_batch;
         m.tokensPerSecond = tokensPerSecond;
         const std::string p = m_trainers.size() > 1 ? m_trainers[i]->config().name + "/" : "";
-        const std::pair<const char*, double> values[] = {
-            {"loss", m.loss},
-            {"mse", m.mse},
-            {"fvu", m.fvu},
-            {"sparsity_loss", m.sparsityLoss},
-            {"aux_loss", m.auxLoss},
-            {"l0", m.l0},
-            {"dead", static_cast<double>(m.deadCount)},
-            {"dense", static_cast<double>(m.denseCount)},
-            {"lr", m.lr},
-            {"sparsity_coefficient", m.sparsityCoefficient},
-            {"grad_norm", m.gradNorm},
-            {"threshold", m.threshold},
-            {"tokens_per_s", m.tokensPerSecond}};
-        for (const auto& [name, value] : values)
+        for (const auto& [name, value] : namedStepMetrics(m))
             ctx.metric(m.step, p + name, value);
         if (onLog)
             onLog(i, m);

@@ -28,6 +28,12 @@ void TestDashboard::metricsLandOnTheirCharts() {
              QStringLiteral("dead"));
     QCOMPARE(DashboardPanel::chartForMetric(QStringLiteral("tokens_per_s")),
              QStringLiteral("speed"));
+    // Schedule values are not drawn on the loss chart (a learning rate or a token count there
+    // would flatten the loss curves), also under a sweep's "name/" prefix.
+    QVERIFY(DashboardPanel::chartForMetric(QStringLiteral("lr")).isEmpty());
+    QVERIFY(DashboardPanel::chartForMetric(QStringLiteral("topk_1/tokens")).isEmpty());
+    QCOMPARE(DashboardPanel::chartForMetric(QStringLiteral("topk_1/aux_loss")),
+             QStringLiteral("loss"));
 
     EngineBridge bridge;
     DashboardPanel panel(&bridge);

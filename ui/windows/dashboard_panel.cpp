@@ -20,7 +20,7 @@ struct ChartSpec {
 };
 constexpr ChartSpec kCharts[] = {
     {"loss", "Loss terms"},         {"l0", "L0 (active latents per token)"},
-    {"ev", "Explained variance"},   {"dead", "Dead / dense fraction"},
+    {"ev", "Explained variance"},   {"dead", "Dead / dense latents"},
     {"speed", "Tokens per second"}, {"memory", "Memory (GiB)"},
 };
 
@@ -43,6 +43,13 @@ const QStringList& DashboardPanel::stageNames() {
 }
 
 QString DashboardPanel::chartForMetric(const QString& metric) {
+    // Schedule values and counters are recorded but not plotted: on the loss chart their scale
+    // (a token count, a learning rate) would flatten the loss curves.
+    static const QStringList unplotted = {
+        QStringLiteral("lr"), QStringLiteral("grad_norm"), QStringLiteral("threshold"),
+        QStringLiteral("sparsity_coefficient"), QStringLiteral("tokens")};
+    if (unplotted.contains(metric.section(QLatin1Char('/'), -1)))
+        return {};
     if (metric == QLatin1String("l0"))
         return QStringLiteral("l0");
     if (metric == QLatin1String("explained_variance") || metric == QLatin1String("fvu"))
@@ -155,8 +162,10 @@ void DashboardPanel::onProgress(quint64 jobId, const QString& stage, double done
 }
 
 void DashboardPanel::onMetric(quint64 jobId, qint64 step, const QString& name, double value) {
-    if (jobId == m_jobId)
-        m_charts.value(chartForMetric(name))->append(name, static_cast<double>(step), value);
+    if (jobId != m_jobId)
+        return;
+    if (auto* chart = m_charts.value(chartForMetric(name)))
+        chart->append(name, static_cast<double>(step), value);
 }
 
 void DashboardPanel::onLog(quint64 jobId, int, const QString& text) {
