@@ -1,11 +1,14 @@
 // The run dashboard follows one job through the bridge: stage bars, charts, log, cancel.
 #include "bridge/engine_bridge.h"
+#include "mistudio/project.h"
+#include "models/run_follower.h"
 #include "plots/plot_controller.h"
 #include "windows/dashboard_panel.h"
 
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <thread>
 
@@ -19,6 +22,7 @@ private Q_SLOTS:
     void metricsLandOnTheirCharts();
     void followsOnlyItsJob();
     void cancelButtonCancelsTheJob();
+    void followsARunWrittenByAnotherProcess();
 };
 
 void TestDashboard::metricsLandOnTheirCharts() {
@@ -88,6 +92,55 @@ void TestDashboard::cancelButtonCancelsTheJob() {
     QTest::mouseClick(cancel, Qt::LeftButton);
     QVERIFY(finished.wait(2000));
     QVERIFY(!finished.first().at(1).toBool());
+}
+
+void TestDashboard::followsARunWrittenByAnotherProcess() {
+    // The writer is a second connection to the same file, as a headless `mistudio-cli run` would
+    // be; the panel reads through its own connection.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("elsewhere.mistudio"));
+    Project writer = Project::create(path.toStdString());
+    RunRecord r;
+    r.name = "remote";
+    const int64_t runId = writer.createRun(r);
+    auto steps = [&](int from, int to) {
+        std::vector<MetricPoint> points;
+        for (int step = from; step <= to; ++step) {
+            points.push_back({step, "mse", 1.0 / step});
+            points.push_back({step, "lr", 1e-4}); // recorded, not plotted
+        }
+        writer.appendMetrics(runId, points);
+    };
+    steps(1, 50);
+
+    EngineBridge bridge;
+    DashboardPanel panel(&bridge);
+    QSignalSpy status(panel.follower(), &RunFollower::statusChanged);
+    QString error;
+    QVERIFY2(panel.followProjectRun(path, runId, &error), qPrintable(error));
+    QVERIFY(panel.follower()->isFollowing());
+    QTRY_VERIFY(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("mse")) != nullptr);
+    QTRY_COMPARE(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("mse"))->size(),
+                 size_t(50));
+    QCOMPARE(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("lr")), nullptr);
+
+    steps(51, 80); // only the new points arrive, once each
+    panel.follower()->poll();
+    QTRY_COMPARE(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("mse"))->size(),
+                 size_t(80));
+    QCOMPARE(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("mse"))->lastY(), 1.0 / 80);
+
+    steps(81, 90);
+    writer.setRunStatus(runId, RunStatus::Done);
+    panel.follower()->poll(); // the last points and the final status in one poll; then it stops
+    QTRY_COMPARE(panel.chart(QStringLiteral("loss"))->series(QStringLiteral("mse"))->size(),
+                 size_t(90));
+    QVERIFY(!panel.follower()->isFollowing());
+    QCOMPARE(status.last().at(0).toString(), QStringLiteral("done"));
+
+    QVERIFY(!panel.followProjectRun(dir.filePath(QStringLiteral("missing.mistudio")), 1, &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!panel.followProjectRun(path, runId + 7, &error)); // no such run
 }
 
 QTEST_MAIN(TestDashboard)

@@ -1,6 +1,7 @@
 #include "windows/dashboard_panel.h"
 
 #include "bridge/engine_bridge.h"
+#include "models/run_follower.h"
 #include "plots/plot_controller.h"
 
 #include <QGridLayout>
@@ -74,6 +75,20 @@ DashboardPanel::DashboardPanel(EngineBridge* bridge, QWidget* parent)
     m_log->setMaximumHeight(140);
     layout->addWidget(m_log);
 
+    m_follower = new RunFollower(this);
+    connect(m_follower, &RunFollower::metric, this,
+            [this](qint64 step, const QString& name, double value) {
+                if (auto* chart = m_charts.value(chartForMetric(name)))
+                    chart->append(name, static_cast<double>(step), value);
+            });
+    connect(m_follower, &RunFollower::statusChanged, this,
+            [this](const QString& status, const QString& error) {
+                const qint64 run = m_follower->runId();
+                m_status->setText(
+                    error.isEmpty()
+                        ? tr("Run %1 (from the project): %2").arg(run).arg(status)
+                        : tr("Run %1 (from the project): %2 — %3").arg(run).arg(status, error));
+            });
     connect(m_bridge, &EngineBridge::jobProgress, this, &DashboardPanel::onProgress);
     connect(m_bridge, &EngineBridge::jobMetric, this, &DashboardPanel::onMetric);
     connect(m_bridge, &EngineBridge::jobLog, this, &DashboardPanel::onLog);
@@ -125,14 +140,28 @@ QWidget* DashboardPanel::buildCharts() {
     return box;
 }
 
-void DashboardPanel::followJob(quint64 jobId) {
-    m_jobId = jobId;
+void DashboardPanel::resetView() {
+    m_follower->stop();
     m_memoryClock = 0;
     for (PlotController* c : std::as_const(m_charts))
         c->clear();
     for (QProgressBar* bar : std::as_const(m_stageBars))
         bar->setValue(0);
     m_log->clear();
+}
+
+bool DashboardPanel::followProjectRun(const QString& projectPath, qint64 runId, QString* error) {
+    m_jobId = 0;
+    resetView();
+    m_cancel->setEnabled(false); // the job belongs to another process
+    m_resume->setEnabled(false);
+    m_status->setText(tr("Following run %1 from %2").arg(runId).arg(projectPath));
+    return m_follower->follow(projectPath, runId, error);
+}
+
+void DashboardPanel::followJob(quint64 jobId) {
+    m_jobId = jobId;
+    resetView();
     m_cancel->setEnabled(jobId != 0);
     m_resume->setEnabled(false);
     m_status->setText(jobId ? tr("Run %1 started").arg(jobId) : tr("No run selected"));

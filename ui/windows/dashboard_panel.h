@@ -1,7 +1,8 @@
 #pragma once
 // Run dashboard: stage bar with per-stage progress and ETA, live charts (loss terms, L0, explained
 // variance, dead/dense fraction, tokens/s, memory), a log pane, Cancel and Resume. Fed only by the
-// EngineBridge's signals for the job it follows.
+// EngineBridge's signals for the job it follows, or by a RunFollower reading a run that another
+// process writes into the project.
 
 #include <QHash>
 #include <QWidget>
@@ -16,6 +17,7 @@ namespace mistudio::ui {
 
 class EngineBridge;
 class PlotController;
+class RunFollower;
 
 class DashboardPanel : public QWidget {
     Q_OBJECT
@@ -28,6 +30,11 @@ public:
     /// Shows the events of this job from now on (0: none) and clears the previous run's plots.
     void followJob(quint64 jobId);
     quint64 followedJob() const { return m_jobId; }
+    /// Shows a run that another process is writing (headless `mistudio-cli run`, a cluster job):
+    /// its metrics are read from the project file as they land. False with `error` when the
+    /// project or run cannot be read.
+    bool followProjectRun(const QString& projectPath, qint64 runId, QString* error);
+    RunFollower* follower() const { return m_follower; }
 
     /// The chart a metric is drawn on ("loss", "l0", "ev", "dead", "speed", "memory").
     static QString chartForMetric(const QString& metric);
@@ -48,6 +55,7 @@ private:
     void onMemory(quint64 jobId, qint64 cpuRss, qint64 gpuUsed, qint64 gpuReserved,
                   qint64 gpuTotal);
     void onFinished(quint64 jobId, bool ok, const QString& error);
+    void resetView();
 
     EngineBridge* m_bridge;
     quint64 m_jobId = 0;
@@ -58,6 +66,7 @@ private:
     QPlainTextEdit* m_log = nullptr;
     QPushButton* m_cancel = nullptr;
     QPushButton* m_resume = nullptr;
+    RunFollower* m_follower = nullptr;
 };
 
 } // namespace mistudio::ui

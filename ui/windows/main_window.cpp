@@ -4,18 +4,18 @@
 #include "dialogs/new_run_wizard.h"
 #include "dialogs/settings_dialog.h"
 #include "mistudio/atomic_file.h"
-#include "mistudio/pipeline.h"
 #include "mistudio/environment.h"
 #include "mistudio/memory.h"
+#include "mistudio/pipeline.h"
 #include "windows/dashboard_panel.h"
 #include "windows/features_panel.h"
 #include "windows/project_navigator.h"
 
 #include <QApplication>
-#include <QDockWidget>
-#include <QFileDialog>
 #include <QDateTime>
 #include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QLabel>
@@ -73,13 +73,14 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     showEnvironment();
     connect(m_bridge, &EngineBridge::jobLog, this, &MainWindow::onJobLog);
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
-    connect(m_bridge, &EngineBridge::jobFinished, this, [this](quint64, bool ok, const QString& error) {
-        if (!ok)
-            reportError(error);
-        m_navigator->refresh();  // new runs and their status
-        if (m_project && !m_project->runs().empty())
-            showRun(m_project->runs().back().id);
-    });
+    connect(m_bridge, &EngineBridge::jobFinished, this,
+            [this](quint64, bool ok, const QString& error) {
+                if (!ok)
+                    reportError(error);
+                m_navigator->refresh(); // new runs and their status
+                if (m_project && !m_project->runs().empty())
+                    showRun(m_project->runs().back().id);
+            });
 }
 
 bool MainWindow::openProject(const QString& path, bool create) {
@@ -114,11 +115,26 @@ void MainWindow::showRun(int64_t runId) {
     m_features->setRun(m_project, runId);
     if (m_project->featureCount(runId) > 0)
         m_tabs->setCurrentWidget(m_features);
+    else if (m_project->run(runId).status == RunStatus::Running &&
+             !m_bridge->isRunning(m_dashboard->followedJob()))
+        followElsewhere(runId);
+}
+
+void MainWindow::followElsewhere(int64_t runId) {
+    // Running, but not by this window's engine: another process (a headless `mistudio-cli run`,
+    // a cluster job on shared storage) is writing it. Plot what it records.
+    QString error;
+    if (!m_dashboard->followProjectRun(QString::fromStdString(m_project->path()), runId, &error)) {
+        reportError(error);
+        return;
+    }
+    m_tabs->setCurrentWidget(m_dashboard);
 }
 
 void MainWindow::newRun() {
     if (!m_project) {
-        reportError(tr("Open or create a project first (File → New project): a run is recorded in it."));
+        reportError(
+            tr("Open or create a project first (File → New project): a run is recorded in it."));
         return;
     }
     auto* wizard = new NewRunWizard(QString::fromStdString(m_project->path()), this);
@@ -134,7 +150,9 @@ quint64 MainWindow::startRun(const QJsonObject& runJson) {
     // Keep the RUN.json beside the project: the same file runs headless with `mistudio-cli run`.
     const QString dir = QString::fromStdString(m_project->assetsDir());
     QDir().mkpath(dir);
-    const QString path = dir + QStringLiteral("/RUN-%1.json").arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path =
+        dir + QStringLiteral("/RUN-%1.json")
+                  .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     try {
         writeFileAtomically(path.toStdString(), text.toStdString());
     } catch (const std::exception& e) {
@@ -142,7 +160,8 @@ quint64 MainWindow::startRun(const QJsonObject& runJson) {
         return 0;
     }
     PipelineRequest request{text.toStdString(), m_project->path(), path.toStdString()};
-    const quint64 id = m_bridge->submit(tr("run"), [request](JobContext& ctx) { runPipeline(request, ctx); });
+    const quint64 id =
+        m_bridge->submit(tr("run"), [request](JobContext& ctx) { runPipeline(request, ctx); });
     m_dashboard->followJob(id);
     m_tabs->setCurrentWidget(m_dashboard);
     m_log->appendPlainText(tr("Started run %1 from %2").arg(id).arg(path));

@@ -35,6 +35,8 @@ public:
     std::shared_ptr<Project> project() const { return m_project; }
     /// Shows a run's features (and its live dashboard when it is running).
     void showRun(int64_t runId);
+    /// Plots a run that another process is writing, from the project file.
+    void followElsewhere(int64_t runId);
     /// Opens the new-run wizard (a project must be open).
     void newRun();
     /// Writes RUN.json into the project's assets and runs the pipeline as an engine job; returns
