@@ -38,3 +38,10 @@ if(MISTUDIO_BUILD_GUI)
     LIBS mistudio_ui
     LABELS ui)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  mistudio_add_test(NAME test_ui_main_window
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_main_window.cpp
+    LIBS mistudio_ui
+    LABELS ui
+    QT_KEYWORDS)
+endif()

@@ -51,6 +51,7 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     m_tabs->addTab(m_dashboard, tr("Dashboard"));
     m_tabs->addTab(m_features, tr("Features"));
     connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
+    connect(m_dashboard, &DashboardPanel::resumeRequested, this, &MainWindow::resumeRun);
 
     m_navigator = new ProjectNavigator(this);
     auto* navDock = new QDockWidget(tr("Project"), this);
@@ -159,12 +160,32 @@ quint64 MainWindow::startRun(const QJsonObject& runJson) {
         reportError(QString::fromStdString(e.what()));
         return 0;
     }
-    PipelineRequest request{text.toStdString(), m_project->path(), path.toStdString()};
+    const quint64 id = submitPipeline({text.toStdString(), m_project->path(), path.toStdString()});
+    m_log->appendPlainText(tr("Started run %1 from %2").arg(id).arg(path));
+    return id;
+}
+
+quint64 MainWindow::submitPipeline(const PipelineRequest& request) {
     const quint64 id =
         m_bridge->submit(tr("run"), [request](JobContext& ctx) { runPipeline(request, ctx); });
+    m_pipelineRequests.insert(id, request);
     m_dashboard->followJob(id);
     m_tabs->setCurrentWidget(m_dashboard);
-    m_log->appendPlainText(tr("Started run %1 from %2").arg(id).arg(path));
+    return id;
+}
+
+quint64 MainWindow::resumeRun(quint64 jobId) {
+    // The pipeline keys its stage work by the configuration: the same RUN.json again continues
+    // from the complete activation shards and the last training checkpoint.
+    const auto it = m_pipelineRequests.constFind(jobId);
+    if (it == m_pipelineRequests.constEnd()) {
+        reportError(tr("Nothing to resume: job %1 was not started from this window.").arg(jobId));
+        return 0;
+    }
+    const PipelineRequest request = it.value();
+    const quint64 id = submitPipeline(request);
+    m_log->appendPlainText(
+        tr("Resumed as run %1 from %2").arg(id).arg(QString::fromStdString(request.source)));
     return id;
 }
 

@@ -3,8 +3,10 @@
 // status bar, menus and recent projects. Panels live in their own classes; this class only
 // assembles them and owns the open project.
 
+#include "mistudio/pipeline.h"
 #include "mistudio/project.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QMainWindow>
 #include <memory>
@@ -42,6 +44,9 @@ public:
     /// Writes RUN.json into the project's assets and runs the pipeline as an engine job; returns
     /// the job id (0 when no project is open or the file cannot be written).
     quint64 startRun(const QJsonObject& runJson);
+    /// Runs a stopped (cancelled or failed) job's RUN.json again; the pipeline continues where it
+    /// stopped. Returns the new job id, 0 when the job is unknown.
+    quint64 resumeRun(quint64 jobId);
 
     /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
     std::vector<std::pair<QString, QWidget*>> extraScreens();
@@ -55,6 +60,7 @@ private:
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
     void reportError(const QString& text);
+    quint64 submitPipeline(const PipelineRequest& request);
     void onJobLog(quint64 jobId, int level, const QString& text);
     void onJobMemory(quint64 jobId, qint64 cpuRss, qint64 gpuUsed, qint64 gpuReserved,
                      qint64 gpuTotal);
@@ -69,6 +75,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
+    QHash<quint64, PipelineRequest> m_pipelineRequests; // by job id, for Resume
 };
 
 } // namespace mistudio::ui
