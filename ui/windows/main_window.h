@@ -22,6 +22,8 @@ class EngineBridge;
 class DashboardPanel;
 class FeaturesPanel;
 class ProjectNavigator;
+class ReportPanel;
+struct OpenSaeRequest;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -40,11 +42,24 @@ public:
     /// Writes RUN.json into the project's assets and runs the pipeline as an engine job; returns
     /// the job id (0 when no project is open or the file cannot be written).
     quint64 startRun(const QJsonObject& runJson);
+    /// Opens the "Open published SAE" dialog (a project must be open).
+    void openPublishedSae();
+    /// Imports and analyses a published SAE as an engine job followed by the dashboard; returns
+    /// the job id (0 when no project is open).
+    quint64 importPublishedSae(const OpenSaeRequest& request);
+    /// The default a new user meets: probes the Hub off the GUI thread, then opens the wizard
+    /// pre-filled with the Quick look demo (online) or offering local and cached sources
+    /// (offline). `firstStartFinished` fires once the wizard is shown.
+    void firstStart();
+    ReportPanel* reportPanel() const { return m_report; }
 
     /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
     std::vector<std::pair<QString, QWidget*>> extraScreens();
 
     static QStringList recentProjects();
+
+Q_SIGNALS:
+    void firstStartFinished(bool online);
 
 private:
     void buildMenus();
@@ -63,6 +78,7 @@ private:
     ProjectNavigator* m_navigator = nullptr;
     DashboardPanel* m_dashboard = nullptr;
     FeaturesPanel* m_features = nullptr;
+    ReportPanel* m_report = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
