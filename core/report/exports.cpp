@@ -185,8 +185,9 @@ std::string renderFeaturesJson(const Project& project, int64_t runId) {
 
 std::vector<std::string> exportRun(const Project& project, int64_t runId, const std::string& format,
                                    const std::string& outPath, const ReportOptions& options) {
+    const RunRecord run = project.run(runId); // NotFound before anything is written
     if (format == "saelens") {
-        exportSaeLens(project, project.run(runId), outPath);
+        exportSaeLens(project, run, outPath);
         return {outPath};
     }
     if (format == "neuronpedia")

@@ -253,17 +253,21 @@ void TestReports::everyExportExistsAndParses() {
             QCOMPARE(error.error, QJsonParseError::NoError);
             QCOMPARE(doc.array().size(), kDSae);
         } else if (format == "neuronpedia") {
-            const QStringList files = QDir(dest).entryList(QDir::Files);
-            QVERIFY(!files.isEmpty());
+            // batch-N.json hold the live features; skipped_indexes.json the dead ones.
             int features = 0;
-            for (const QString& file : files) {
+            for (const QString& file : QDir(dest).entryList({"batch-*.json"}, QDir::Files)) {
                 QJsonParseError error;
                 const QJsonDocument doc =
                     QJsonDocument::fromJson(readAll(dest + "/" + file), &error);
                 QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(file));
-                features += doc.isArray() ? int(doc.array().size()) : 1;
+                QCOMPARE(doc["layer"].toString(), QString(kHook));
+                features += int(doc["features"].toArray().size());
             }
-            QCOMPARE(features, kDSae);
+            const QJsonDocument skipped =
+                QJsonDocument::fromJson(readAll(dest + "/skipped_indexes.json"));
+            QVERIFY(skipped["skipped_indexes"].isArray());
+            QCOMPARE(features + int(skipped["skipped_indexes"].toArray().size()), kDSae);
+            QVERIFY(features > 0);
         } else if (format == "saelens") {
             QCOMPARE(readAll(dest + "/sae_weights.safetensors"),
                      readAll(m_saeDir + "/sae_weights.safetensors"));
