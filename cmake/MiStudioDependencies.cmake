@@ -26,7 +26,7 @@ if(TORCH_CXX_FLAGS)
 endif()
 
 if(MISTUDIO_BUILD_GUI OR MISTUDIO_BUILD_TESTS)
-  find_package(Qt6 6.2 REQUIRED COMPONENTS Core Gui Widgets PrintSupport Concurrent Test)
+  find_package(Qt6 6.2 REQUIRED COMPONENTS Core Gui Widgets PrintSupport Concurrent Svg Test)
 endif()
 if(MISTUDIO_BUILD_GUI)
   find_package(QCustomPlotQt6 REQUIRED)

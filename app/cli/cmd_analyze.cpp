@@ -4,12 +4,10 @@
 #include "mistudio/analysis.h"
 #include "mistudio/engine.h"
 #include "mistudio/hub.h"
-#include "mistudio/model_info.h"
+#include "mistudio/import_sae.h"
 #include "mistudio/result.h"
 #include "project_records.h"
-#include "sae/saelens.h"
 
-#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -26,23 +24,6 @@ void onInterrupt(int) {
     g_interrupted = true;
 }
 
-const char* inferenceName(sae::InferenceKind k) {
-    switch (k) {
-    case sae::InferenceKind::TopK: return "topk";
-    case sae::InferenceKind::JumpReLU: return "jumprelu";
-    case sae::InferenceKind::ReLU: break;
-    }
-    return "relu";
-}
-
-/// SAELens keeps the hook at the top level (v3-5) or under "metadata" (v6).
-std::string cfgHook(const nlohmann::json& cfg) {
-    for (const auto* where : {&cfg, cfg.contains("metadata") ? &cfg["metadata"] : nullptr})
-        if (where && where->contains("hook_name") && (*where)["hook_name"].is_string())
-            return (*where)["hook_name"].get<std::string>();
-    return {};
-}
-
 long long positive(ArgParser& args, const std::string& flag, long long fallback) {
     const long long v = args.intOr(flag, fallback);
     if (v <= 0)
@@ -54,49 +35,17 @@ long long positive(ArgParser& args, const std::string& flag, long long fallback)
 
 int runImportSae(ArgParser& args) {
     const std::string projectPath = args.required("--project");
-    const std::string saeRef = args.required("--sae");
-    const std::string modelRef = args.required("--model");
-    const std::string hookFlag = args.valueOr("--hook", "");
-    const std::string name = args.valueOr("--name", "");
+    SaeImportRequest request;
+    request.sae = args.required("--sae");
+    request.model = args.required("--model");
+    request.hook = args.valueOr("--hook", "");
+    request.name = args.valueOr("--name", "");
     args.finish();
-    // Local folders as they are; hf:REPO[/SUBFOLDER] and Hub model ids through the HF cache.
-    const hub::HubSettings hubSettings = hub::HubSettings::fromEnvironment();
-    const std::string saeDir = hub::resolveSaeFolder(saeRef, hubSettings, nullptr);
-    const std::string modelDir = hub::resolveModelPath(modelRef, hubSettings, nullptr);
-    const sae::SaeModel model = sae::loadSaeLens(saeDir);
-    const std::string hook = hookFlag.empty() ? cfgHook(model.cfg) : hookFlag;
-    if (hook.empty())
-        throw Exception(ErrorCode::InvalidFormat, "the SAE's cfg.json names no hook_name",
-                        saeDir + "/cfg.json", "pass --hook blocks.L.hook_resid_post");
-    const ModelInfo info = inspectModel(modelDir);
-    if (std::find(info.hookPoints.begin(), info.hookPoints.end(), hook) == info.hookPoints.end())
-        throw Exception(ErrorCode::InvalidArgument, "the model has no hook point '" + hook + "'",
-                        modelDir, "run 'mistudio-cli inspect MODEL' for its hook names");
-    if (info.dModel != model.dIn())
-        throw Exception(ErrorCode::InvalidArgument,
-                        "the SAE reads d_in " + std::to_string(model.dIn()) +
-                            " but the model's d_model is " + std::to_string(info.dModel),
-                        saeDir, "import the SAE with the model it was trained on");
+    // Everything is checked before the project is opened (or created).
+    const ResolvedSaeImport resolved =
+        resolveSaeImport(request, hub::HubSettings::fromEnvironment(), nullptr);
     Project project = Project::openOrCreate(projectPath);
-    RunRecord run;
-    run.name =
-        name.empty() ? std::filesystem::path(saeDir).lexically_normal().filename().string() : name;
-    run.modelId = recordModel(project, modelDir);
-    run.configJson = nlohmann::json{{"imported_from", saeDir}, {"cfg", model.cfg}}.dump();
-    run.hook = hook;
-    run.architecture = inferenceName(model.kind);
-    run.dIn = model.dIn();
-    run.dSae = model.dSae();
-    run.device = "cpu";
-    run.id = project.createRun(run);
-    try {
-        run.saePath = copySaeIntoAssets(project, run.id, saeDir);
-        project.updateRun(run);
-    } catch (const Exception& e) {
-        project.setRunStatus(run.id, RunStatus::Failed, e.what());
-        throw;
-    }
-    project.setRunStatus(run.id, RunStatus::Done);
+    const RunRecord run = recordSaeImport(project, resolved);
     std::cout << nlohmann::json{{"id", run.id},
                                 {"hook", run.hook},
                                 {"architecture", run.architecture},
@@ -123,7 +72,8 @@ int runAnalyze(ArgParser& args) {
     args.finish();
     if (hub::isHubDatasetSpec(o.dataset)) {
         // The split's files (downloaded into the HF cache when missing) share one folder.
-        const auto files = hub::resolveDatasetFiles(o.dataset, hub::HubSettings::fromEnvironment(), nullptr);
+        const auto files =
+            hub::resolveDatasetFiles(o.dataset, hub::HubSettings::fromEnvironment(), nullptr);
         o.dataset = std::filesystem::path(files.front()).parent_path().string();
     }
     Project project = Project::open(projectPath);

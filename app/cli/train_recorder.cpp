@@ -1,6 +1,6 @@
 #include "train_recorder.h"
 
-#include "project_records.h"
+#include "mistudio/import_sae.h"
 #include "sae/metric_names.h"
 #include "sae/saelens.h"
 
@@ -24,7 +24,7 @@ TrainRecorder::TrainRecorder(const std::string& projectPath, const sae::RunConfi
                              nlohmann::json configJson)
     : m_project(Project::openOrCreate(projectPath)), m_run(run), m_config(std::move(configJson)) {
     if (!run.model.empty() && std::filesystem::is_directory(run.model))
-        m_modelId = recordModel(m_project, run.model);
+        m_modelId = recordModelFolder(m_project, run.model);
 }
 
 int64_t TrainRecorder::runFor(const std::string& name) {

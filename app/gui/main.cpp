@@ -4,11 +4,13 @@
 #include "mistudio/logging.h"
 #include "mistudio/version.h"
 #include "settings/studio_settings.h"
+#include "windows/first_start.h"
 #include "windows/main_window.h"
 #include "windows/screenshot_tour.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileInfo>
 #include <QIcon>
 #include <cstdio>
@@ -65,5 +67,12 @@ int main(int argc, char** argv) {
         return 0;
     }
     window.show();
+    if (projectPath.isEmpty() && mistudio::ui::MainWindow::recentProjects().isEmpty()) {
+        // First start: a demo project, and the wizard pre-filled when the Hub is reachable.
+        const QString demo = mistudio::ui::defaultDemoProjectPath();
+        QDir().mkpath(QFileInfo(demo).absolutePath());
+        if (window.openProject(demo, !QFileInfo::exists(demo)))
+            window.firstStart();
+    }
     return QApplication::exec();
 }

@@ -135,6 +135,8 @@ HttpResponse perform(const std::string& url, const HttpOptions& options, std::FI
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options.stallTimeoutSeconds);
+    if (options.totalTimeoutSeconds > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, options.totalTimeoutSeconds);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);

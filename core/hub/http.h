@@ -14,8 +14,9 @@ struct HttpOptions {
     std::string token; // sent as "Authorization: Bearer ..." (never logged)
     long connectTimeoutSeconds = 10;
     long stallTimeoutSeconds = 60;
-    int64_t rangeStart = 0;  // > 0: "Range: bytes=N-"
-    size_t maxBodyBytes = 0; // for in-memory bodies: refuse more than this (0: no limit)
+    long totalTimeoutSeconds = 0; // > 0: the whole request, for quick probes
+    int64_t rangeStart = 0;       // > 0: "Range: bytes=N-"
+    size_t maxBodyBytes = 0;      // for in-memory bodies: refuse more than this (0: no limit)
     /// Called with bytes received so far in this request; return false to abort (cancel).
     std::function<bool(int64_t received)> onProgress;
 };

@@ -11,6 +11,8 @@ namespace mistudio {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 std::string csvField(const std::string& v) {
     if (v.find_first_of(",\"\n\r") == std::string::npos)
         return v;
@@ -84,7 +86,6 @@ nlohmann::json neuronpediaFeature(const FeaturePage& p) {
 
 std::vector<std::string> exportNeuronpedia(const Project& project, int64_t runId,
                                            const std::string& dir, int batchSize) {
-    namespace fs = std::filesystem;
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec)
@@ -123,6 +124,26 @@ std::vector<std::string> exportNeuronpedia(const Project& project, int64_t runId
                         nlohmann::json::parse(run.configJson, nullptr, false).dump(2));
     files.push_back(settingsPath);
     return files;
+}
+
+/// Copies the run's SAELens folder (cfg.json, sae_weights.safetensors, sparsity.safetensors) to
+/// `out` through a temporary folder renamed at the end.
+void exportSaeLens(const Project& project, const RunRecord& run, const std::string& out) {
+    if (run.saePath.empty())
+        throw Exception(ErrorCode::NotFound, "run " + std::to_string(run.id) + " has no saved SAE",
+                        project.path(), "Export after training finished (status done)");
+    const fs::path source = project.resolveAssetPath(run.saePath);
+    if (!fs::is_directory(source))
+        throw Exception(ErrorCode::NotFound,
+                        "the SAE folder of run " + std::to_string(run.id) + " is missing",
+                        source.string(), "The project's assets folder was moved or deleted");
+    if (fs::exists(out))
+        throw Exception(ErrorCode::InvalidArgument, "the output folder already exists", out,
+                        "Choose a new folder name");
+    const fs::path tmp = fs::path(out).string() + ".tmp";
+    fs::remove_all(tmp);
+    fs::copy(source, tmp, fs::copy_options::recursive);
+    fs::rename(tmp, out);
 }
 
 } // namespace
@@ -164,6 +185,11 @@ std::string renderFeaturesJson(const Project& project, int64_t runId) {
 
 std::vector<std::string> exportRun(const Project& project, int64_t runId, const std::string& format,
                                    const std::string& outPath, const ReportOptions& options) {
+    const RunRecord run = project.run(runId); // NotFound before anything is written
+    if (format == "saelens") {
+        exportSaeLens(project, run, outPath);
+        return {outPath};
+    }
     if (format == "neuronpedia")
         return exportNeuronpedia(project, runId, outPath, options.neuronpediaBatchSize);
     std::string content;

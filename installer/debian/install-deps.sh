@@ -11,7 +11,7 @@ core_pkgs=(
   libpcre2-dev libutf8proc-dev zlib1g-dev libzstd-dev libsnappy-dev
   python3-torch
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
-  libgl-dev libqt6svg6
+  libgl-dev libqt6svg6 qt6-svg-dev
 )
 optional_pkgs=(ccache python3)
 

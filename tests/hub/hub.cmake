@@ -28,3 +28,8 @@ mistudio_add_test(NAME test_hub_faults
   LIBS mistudio_core
   LABELS unit)
 target_compile_definitions(test_hub_faults PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
+mistudio_add_test(NAME test_hub_probe
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hub_probe.cpp
+  LIBS mistudio_core
+  LABELS unit)
+target_compile_definitions(test_hub_probe PRIVATE MISTUDIO_HUB_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")

@@ -44,4 +44,16 @@ if(MISTUDIO_BUILD_GUI)
     LIBS mistudio_ui
     LABELS ui
     QT_KEYWORDS)
+  # Open published SAE, the Report tab's exports (PDF included) and the wizard screenshots.
+  mistudio_add_test(NAME test_ui_reports
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_reports.cpp
+    LIBS mistudio_ui
+    LABELS ui)
+  # First start against a loopback Hub (tests/hub/fake_hub.py), HF_HUB_OFFLINE and a dead port.
+  mistudio_add_test(NAME test_ui_first_start
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_first_start.cpp
+    LIBS mistudio_ui
+    LABELS ui)
+  target_include_directories(test_ui_first_start PRIVATE ${PROJECT_SOURCE_DIR}/tests/hub)
+  target_compile_definitions(test_ui_first_start PRIVATE MISTUDIO_HUB_TEST_DIR="${PROJECT_SOURCE_DIR}/tests/hub")
 endif()

@@ -122,6 +122,31 @@ ModelPage::ModelPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), m_pl
     });
 }
 
+void ModelPage::offerSources(const QString& banner, const QStringList& cached) {
+    auto* layout = static_cast<QVBoxLayout*>(this->layout());
+    if (!m_banner) {
+        m_banner = new QLabel(this);
+        m_banner->setObjectName(QStringLiteral("hubBanner"));
+        m_banner->setWordWrap(true);
+        m_banner->setStyleSheet(QStringLiteral("background: palette(alternate-base); padding: 6px"));
+        layout->insertWidget(0, m_banner);
+    }
+    m_banner->setText(banner);
+    if (cached.isEmpty())
+        return;
+    auto* pick = new QComboBox(this);
+    pick->setObjectName(QStringLiteral("cachedModels"));
+    pick->addItem(tr("From the Hugging Face cache…"));
+    pick->addItems(cached);
+    layout->insertWidget(1, pick);
+    connect(pick, &QComboBox::activated, this, [this, pick](int index) {
+        if (index <= 0)
+            return;
+        m_model->setText(pick->itemText(index));
+        lookUp();
+    });
+}
+
 void ModelPage::lookUp() {
     if (m_watcher->isRunning())
         return;

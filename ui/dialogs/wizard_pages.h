@@ -43,6 +43,10 @@ public:
     /// GUI thread; `lookupFinished` fires when the result is shown.
     void lookUp();
     QString folder() const { return m_folder; }
+    /// Puts `banner` above the field (the Hub's state) and, when `cached` is not empty, a list of
+    /// the models already in the Hugging Face cache that fills the field when picked.
+    void offerSources(const QString& banner, const QStringList& cached);
+    QLabel* banner() const { return m_banner; }
 Q_SIGNALS:
     void lookupFinished(bool ok);
 
@@ -53,6 +57,7 @@ private:
     QLabel* m_error = nullptr;
     QFutureWatcher<ModelLookup>* m_watcher = nullptr;
     QString m_folder;
+    QLabel* m_banner = nullptr;
 };
 
 class PrecisionPage : public QWizardPage {
@@ -97,6 +102,8 @@ public:
     DatasetPage(RunPlan* plan, QWidget* parent = nullptr);
     bool validatePage() override;
     void preview();
+    /// A list of the datasets already in the Hugging Face cache that fills the field when picked.
+    void offerCachedDatasets(const QStringList& specs);
 
 private:
     RunPlan* m_plan;

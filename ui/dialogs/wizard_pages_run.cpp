@@ -1,6 +1,7 @@
 // Hook, dataset, SAE and review pages of the new-run wizard.
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonDocument>
@@ -102,7 +103,16 @@ DatasetPage::DatasetPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), 
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #b91c1c"));
     m_error->setWordWrap(true);
-    form->addRow(tr("Dataset"), m_dataset);
+    auto* datasetRow = new QHBoxLayout;
+    auto* browse = new QPushButton(tr("File…"), this);
+    datasetRow->addWidget(m_dataset, 1);
+    datasetRow->addWidget(browse);
+    form->addRow(tr("Dataset"), datasetRow);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Dataset file"), m_dataset->text());
+        if (!f.isEmpty())
+            m_dataset->setText(f);
+    });
     form->addRow(tr("Text field"), m_field);
     form->addRow(tr("Token budget"), m_tokensK);
     form->addRow(tr("Context length"), m_context);
@@ -110,6 +120,20 @@ DatasetPage::DatasetPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), 
     form->addRow(m_preview);
     form->addRow(m_error);
     connect(previewButton, &QPushButton::clicked, this, &DatasetPage::preview);
+}
+
+void DatasetPage::offerCachedDatasets(const QStringList& specs) {
+    if (specs.isEmpty())
+        return;
+    auto* pick = new QComboBox(this);
+    pick->setObjectName(QStringLiteral("cachedDatasets"));
+    pick->addItem(tr("From the Hugging Face cache…"));
+    pick->addItems(specs);
+    static_cast<QFormLayout*>(layout())->insertRow(1, tr("Cached"), pick);
+    connect(pick, &QComboBox::activated, this, [this, pick](int index) {
+        if (index > 0)
+            m_dataset->setText(pick->itemText(index));
+    });
 }
 
 void DatasetPage::preview() {

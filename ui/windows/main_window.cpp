@@ -2,6 +2,7 @@
 
 #include "bridge/engine_bridge.h"
 #include "dialogs/new_run_wizard.h"
+#include "dialogs/open_sae_dialog.h"
 #include "dialogs/settings_dialog.h"
 #include "mistudio/atomic_file.h"
 #include "mistudio/environment.h"
@@ -9,9 +10,13 @@
 #include "mistudio/pipeline.h"
 #include "windows/dashboard_panel.h"
 #include "windows/features_panel.h"
+#include "windows/first_start.h"
 #include "windows/project_navigator.h"
+#include "windows/report_panel.h"
+#include "windows/screen_gallery.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
@@ -24,6 +29,8 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 
 namespace mistudio::ui {
 
@@ -50,6 +57,8 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     m_features = new FeaturesPanel(m_tabs);
     m_tabs->addTab(m_dashboard, tr("Dashboard"));
     m_tabs->addTab(m_features, tr("Features"));
+    m_report = new ReportPanel(m_bridge, m_tabs);
+    m_tabs->addTab(m_report, tr("Report"));
     connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
     connect(m_dashboard, &DashboardPanel::resumeRequested, this, &MainWindow::resumeRun);
 
@@ -74,14 +83,17 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     showEnvironment();
     connect(m_bridge, &EngineBridge::jobLog, this, &MainWindow::onJobLog);
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
-    connect(m_bridge, &EngineBridge::jobFinished, this,
-            [this](quint64, bool ok, const QString& error) {
-                if (!ok)
-                    reportError(error);
-                m_navigator->refresh(); // new runs and their status
-                if (m_project && !m_project->runs().empty())
-                    showRun(m_project->runs().back().id);
-            });
+    connect(m_bridge, &EngineBridge::jobFinished, this, [this](quint64 jobId, bool ok, const QString& error) {
+        if (m_report->ownsJob(jobId))
+            return;  // an export: the Report tab says how it went
+        if (!ok)
+            reportError(error);
+        m_navigator->refresh();  // new runs and their status
+        if (m_project && m_report->runBox()->count() != int(m_project->runs().size()))
+            m_report->setProject(m_project);
+        if (m_project && !m_project->runs().empty())
+            showRun(m_project->runs().back().id);
+    });
 }
 
 bool MainWindow::openProject(const QString& path, bool create) {
@@ -94,6 +106,7 @@ bool MainWindow::openProject(const QString& path, bool create) {
         return false;
     }
     m_navigator->setProject(m_project);
+    m_report->setProject(m_project);
     rememberRecent(QFileInfo(path).absoluteFilePath());
     setWindowTitle(QStringLiteral("miStudio — %1").arg(QFileInfo(path).fileName()));
     const auto runs = m_project->runs();
@@ -106,6 +119,7 @@ bool MainWindow::openProject(const QString& path, bool create) {
 void MainWindow::closeProject() {
     m_features->setRun(nullptr, -1);
     m_navigator->setProject(nullptr);
+    m_report->setProject(nullptr);
     m_project.reset(); // every write is committed as it happens: nothing unsaved to lose
     setWindowTitle(QStringLiteral("miStudio"));
 }
@@ -114,6 +128,7 @@ void MainWindow::showRun(int64_t runId) {
     if (!m_project)
         return;
     m_features->setRun(m_project, runId);
+    m_report->selectRun(runId);
     if (m_project->featureCount(runId) > 0)
         m_tabs->setCurrentWidget(m_features);
     else if (m_project->run(runId).status == RunStatus::Running &&
@@ -189,6 +204,54 @@ quint64 MainWindow::resumeRun(quint64 jobId) {
     return id;
 }
 
+void MainWindow::openPublishedSae() {
+    if (!m_project) {
+        reportError(tr("Open or create a project first (File → New project): the SAE is recorded in it."));
+        return;
+    }
+    auto* dialog = new OpenSaeDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &OpenSaeDialog::importRequested, this, &MainWindow::importPublishedSae);
+    dialog->show();
+}
+
+quint64 MainWindow::importPublishedSae(const OpenSaeRequest& request) {
+    if (!m_project)
+        return 0;
+    const quint64 id = m_bridge->submit(tr("open SAE"), openSaeJob(QString::fromStdString(m_project->path()), request));
+    m_dashboard->followJob(id);
+    m_tabs->setCurrentWidget(m_dashboard);
+    m_log->appendPlainText(tr("Importing %1 (model %2) and analysing it: job %3").arg(request.sae, request.model).arg(id));
+    return id;
+}
+
+void MainWindow::firstStart() {
+    const RunPlan demo = quickLookPlan();
+    auto* watcher = new QFutureWatcher<FirstStartState>(this);
+    connect(watcher, &QFutureWatcher<FirstStartState>::finished, this, [this, watcher, demo] {
+        watcher->deleteLater();
+        const FirstStartState state = watcher->result();
+        statusBar()->showMessage(state.message(), 30000);
+        m_log->appendPlainText(state.message());
+        if (!m_project)
+            return;
+        RunPlan plan = demo;
+        if (!state.online) {  // the demo needs the Hub: start empty, from local or cached sources
+            plan = RunPlan();
+            plan.applyPreset(QStringLiteral("quick"));
+        }
+        auto* wizard = new NewRunWizard(QString::fromStdString(m_project->path()), this, &plan);
+        wizard->setAttribute(Qt::WA_DeleteOnClose);
+        wizard->setObjectName(QStringLiteral("firstStartWizard"));
+        wizard->showHubState(state);
+        connect(wizard, &NewRunWizard::runRequested, this, &MainWindow::startRun);
+        wizard->show();
+        Q_EMIT firstStartFinished(state.online);
+    });
+    statusBar()->showMessage(tr("Checking whether the Hugging Face Hub is reachable…"));
+    watcher->setFuture(QtConcurrent::run(probeFirstStart, demo.model, 4));
+}
+
 QStringList MainWindow::recentProjects() {
     return QSettings().value(QStringLiteral("ui/recentProjects")).toStringList();
 }
@@ -217,10 +280,7 @@ void MainWindow::reportError(const QString& text) {
 
 std::vector<std::pair<QString, QWidget*>> MainWindow::extraScreens() {
     std::vector<std::pair<QString, QWidget*>> screens;
-    auto* wizard = new NewRunWizard(QStringLiteral("demo.mistudio"), this);
-    wizard->setAttribute(Qt::WA_DeleteOnClose);
-    wizard->show();
-    screens.emplace_back(QStringLiteral("wizard_model"), wizard);
+    appendGalleryScreens(screens, this, m_project);
     auto* settings = new SettingsDialog(this);
     settings->setAttribute(Qt::WA_DeleteOnClose);
     settings->show();
@@ -251,6 +311,8 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Close project"), QKeySequence::Close, this, &MainWindow::closeProject);
     file->addSeparator();
     file->addAction(tr("New &run…"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::newRun);
+    file->addAction(tr("Open &published SAE…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
+                    &MainWindow::openPublishedSae);
     file->addSeparator();
     file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, [this] {
         SettingsDialog dialog(this);

@@ -24,6 +24,8 @@ class EngineBridge;
 class DashboardPanel;
 class FeaturesPanel;
 class ProjectNavigator;
+class ReportPanel;
+struct OpenSaeRequest;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -47,11 +49,24 @@ public:
     /// Runs a stopped (cancelled or failed) job's RUN.json again; the pipeline continues where it
     /// stopped. Returns the new job id, 0 when the job is unknown.
     quint64 resumeRun(quint64 jobId);
+    /// Opens the "Open published SAE" dialog (a project must be open).
+    void openPublishedSae();
+    /// Imports and analyses a published SAE as an engine job followed by the dashboard; returns
+    /// the job id (0 when no project is open).
+    quint64 importPublishedSae(const OpenSaeRequest& request);
+    /// The default a new user meets: probes the Hub off the GUI thread, then opens the wizard
+    /// pre-filled with the Quick look demo (online) or offering local and cached sources
+    /// (offline). `firstStartFinished` fires once the wizard is shown.
+    void firstStart();
+    ReportPanel* reportPanel() const { return m_report; }
 
     /// Screens that are not tabs (dialogs, wizard pages), opened for screenshots by name.
     std::vector<std::pair<QString, QWidget*>> extraScreens();
 
     static QStringList recentProjects();
+
+Q_SIGNALS:
+    void firstStartFinished(bool online);
 
 private:
     void buildMenus();
@@ -71,6 +86,7 @@ private:
     ProjectNavigator* m_navigator = nullptr;
     DashboardPanel* m_dashboard = nullptr;
     FeaturesPanel* m_features = nullptr;
+    ReportPanel* m_report = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;

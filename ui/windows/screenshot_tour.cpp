@@ -46,6 +46,7 @@ QStringList takeScreenshots(MainWindow& window, const QString& dir, QString* err
     }
     for (const auto& [name, widget] : window.extraScreens())
         save(widget, name);
+    written.removeDuplicates(); // a screen may be re-taken once its content is ready
     return error->isEmpty() ? written : QStringList();
 }
 

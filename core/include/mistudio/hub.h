@@ -165,5 +165,29 @@ std::vector<std::string> resolveDatasetFiles(const std::string& spec, const HubS
 std::string resolveSaeFolder(const std::string& ref, const HubSettings& settings,
                              JobContext* ctx = nullptr);
 
+/// A repository found in the Hugging Face cache (models--*, datasets--* with a snapshot).
+struct CachedRepo {
+    RepoId id;               // revision: the ref that names the snapshot ("main"), or its commit
+    std::string snapshotDir; // the snapshot of that ref (else the newest one)
+    int64_t sizeBytes = 0;   // of its blobs
+};
+
+/// The models and datasets in the cache at `cacheDir` (huggingface_hub's layout, so repos
+/// downloaded by Python tools are listed too), models first, each sorted by name. Folders that
+/// are not repos, and repos without a snapshot, are skipped. Touches no network.
+std::vector<CachedRepo> listCachedRepos(const std::string& cacheDir);
+
+/// Whether the Hub answers, for the studio's first start.
+struct HubProbe {
+    bool reachable = false;
+    bool offlineMode = false; // HF_HUB_OFFLINE (settings.offline): not even asked
+    std::string detail;       // why it is not reachable, in words
+};
+
+/// Asks the Hub for `repo`'s listing with a total timeout of `timeoutSeconds`. Any HTTP answer
+/// counts as reachable (a 401 or 404 comes from a Hub too); no answer, or settings.offline, is
+/// unreachable. Never throws.
+HubProbe probeHub(const HubSettings& settings, const std::string& repo, long timeoutSeconds = 4);
+
 } // namespace hub
 } // namespace mistudio

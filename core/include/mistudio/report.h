@@ -1,6 +1,6 @@
 #pragma once
 // Exports of a run recorded in a project: a self-contained HTML report, features as CSV and JSON,
-// and Neuronpedia-style batch files. (The SAELens folder export copies the run's SAE folder.)
+// Neuronpedia-style batch files and the run's SAELens folder.
 
 #include "mistudio/project.h"
 
@@ -34,8 +34,9 @@ std::string renderFeaturesCsv(const Project& project, int64_t runId);
 /// Features as a JSON array (stats, label, notes, tags, promoted/suppressed tokens).
 std::string renderFeaturesJson(const Project& project, int64_t runId);
 
-/// Writes one of the exports to `outPath` (file, or folder for "neuronpedia"); `format` is
-/// "html", "csv", "json" or "neuronpedia". Files are written atomically. Returns the files written.
+/// Writes one of the exports to `outPath` (file, or folder for "neuronpedia" and "saelens");
+/// `format` is "html", "csv", "json", "neuronpedia" or "saelens" (a copy of the run's SAE folder;
+/// refuses an existing folder). Files are written atomically. Returns the files written.
 std::vector<std::string> exportRun(const Project& project, int64_t runId, const std::string& format,
                                    const std::string& outPath, const ReportOptions& options = {});
 
