@@ -35,14 +35,6 @@ const char* inferenceName(sae::InferenceKind k) {
     return "relu";
 }
 
-/// SAELens keeps the hook at the top level (v3-5) or under "metadata" (v6).
-std::string cfgHook(const nlohmann::json& cfg) {
-    for (const auto* where : {&cfg, cfg.contains("metadata") ? &cfg["metadata"] : nullptr})
-        if (where && where->contains("hook_name") && (*where)["hook_name"].is_string())
-            return (*where)["hook_name"].get<std::string>();
-    return {};
-}
-
 long long positive(ArgParser& args, const std::string& flag, long long fallback) {
     const long long v = args.intOr(flag, fallback);
     if (v <= 0)
@@ -64,7 +56,7 @@ int runImportSae(ArgParser& args) {
     const std::string saeDir = hub::resolveSaeFolder(saeRef, hubSettings, nullptr);
     const std::string modelDir = hub::resolveModelPath(modelRef, hubSettings, nullptr);
     const sae::SaeModel model = sae::loadSaeLens(saeDir);
-    const std::string hook = hookFlag.empty() ? cfgHook(model.cfg) : hookFlag;
+    const std::string hook = hookFlag.empty() ? sae::cfgHookName(model.cfg) : hookFlag;
     if (hook.empty())
         throw Exception(ErrorCode::InvalidFormat, "the SAE's cfg.json names no hook_name",
                         saeDir + "/cfg.json", "pass --hook blocks.L.hook_resid_post");

@@ -38,3 +38,13 @@ if(MISTUDIO_BUILD_GUI)
     LIBS mistudio_ui
     LABELS ui)
 endif()
+if(MISTUDIO_BUILD_GUI)
+  # The playground against the core's results, and the event-loop latency during a real training
+  # job on the aidreams260k fixture (skips without ../shared).
+  mistudio_add_test(NAME test_ui_playground
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_playground.cpp
+    LIBS mistudio_ui
+    LABELS ui
+    QT_KEYWORDS
+    TIMEOUT 900)
+endif()

@@ -9,6 +9,7 @@
 #include "mistudio/memory.h"
 #include "windows/dashboard_panel.h"
 #include "windows/features_panel.h"
+#include "windows/playground_panel.h"
 #include "windows/project_navigator.h"
 
 #include <QApplication>
@@ -50,6 +51,12 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     m_features = new FeaturesPanel(m_tabs);
     m_tabs->addTab(m_dashboard, tr("Dashboard"));
     m_tabs->addTab(m_features, tr("Features"));
+    m_playground = new PlaygroundPanel(m_bridge, m_tabs);
+    m_tabs->addTab(m_playground, tr("Playground"));
+    connect(m_playground, &PlaygroundPanel::featureActivated, this, [this](qint64 index) {
+        m_features->openFeature(index);
+        m_tabs->setCurrentWidget(m_features);
+    });
     connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
 
     m_navigator = new ProjectNavigator(this);
@@ -103,6 +110,7 @@ bool MainWindow::openProject(const QString& path, bool create) {
 
 void MainWindow::closeProject() {
     m_features->setRun(nullptr, -1);
+    m_playground->setRun(nullptr, -1);
     m_navigator->setProject(nullptr);
     m_project.reset(); // every write is committed as it happens: nothing unsaved to lose
     setWindowTitle(QStringLiteral("miStudio"));
@@ -112,6 +120,7 @@ void MainWindow::showRun(int64_t runId) {
     if (!m_project)
         return;
     m_features->setRun(m_project, runId);
+    m_playground->setRun(m_project, runId);
     if (m_project->featureCount(runId) > 0)
         m_tabs->setCurrentWidget(m_features);
 }
