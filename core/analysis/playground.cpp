@@ -71,8 +71,13 @@ namespace {
 std::vector<PlaygroundToken> tokensOf(const Tokenizer& tokenizer, const std::string& text) {
     std::vector<PlaygroundToken> out;
     const auto bos = tokenizer.bosId();
-    if (tokenizer.info().addBosToken && bos)
-        out.push_back({.id = *bos, .text = tokenizer.displayToken(*bos), .special = true});
+    if (tokenizer.info().addBosToken && bos) {
+        PlaygroundToken t;
+        t.id = *bos;
+        t.text = tokenizer.displayToken(*bos);
+        t.special = true;
+        out.push_back(std::move(t));
+    }
     const Encoding enc = tokenizer.encode(text, false);
     for (size_t i = 0; i < enc.ids.size(); ++i) {
         PlaygroundToken t;
