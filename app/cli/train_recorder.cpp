@@ -12,12 +12,6 @@ namespace {
 
 constexpr size_t kMetricBatch = 64;
 
-const char* kindName(sae::InferenceKind k) {
-    return k == sae::InferenceKind::TopK       ? "topk"
-           : k == sae::InferenceKind::JumpReLU ? "jumprelu"
-                                               : "relu";
-}
-
 } // namespace
 
 TrainRecorder::TrainRecorder(const std::string& projectPath, const sae::RunConfig& run,
@@ -66,7 +60,7 @@ void TrainRecorder::finish(const std::vector<sae::RunResult>& results) {
         const sae::SaeModel model = sae::loadSaeLens(res.folder);
         RunRecord r = m_project.run(id);
         r.saePath = copySaeIntoAssets(m_project, id, res.folder);
-        r.architecture = kindName(model.kind);
+        r.architecture = sae::inferenceKindName(model.kind);
         if (model.cfg.contains("architecture") && model.cfg["architecture"].is_string() &&
             model.cfg["architecture"] != "standard") // SAELens' name for ReLU
             r.architecture = model.cfg["architecture"].get<std::string>();

@@ -3,6 +3,7 @@
 
 #include "analysis/code_stream.h"
 #include "analysis/decoder_geometry.h"
+#include "analysis/run_inputs.h"
 #include "mistudio/result.h"
 #include "sae/saelens.h"
 
@@ -12,11 +13,10 @@
 
 namespace mistudio {
 
-namespace {
-
-std::string runModelFolder(const Project& project, const RunRecord& run, const AnalysisOptions& o) {
-    if (!o.modelPath.empty())
-        return o.modelPath;
+std::string analysis::runModelFolder(const Project& project, const RunRecord& run,
+                                     const std::string& override) {
+    if (!override.empty())
+        return override;
     if (run.modelId)
         for (const auto& m : project.models())
             if (m.id == *run.modelId && !m.localPath.empty())
@@ -25,6 +25,22 @@ std::string runModelFolder(const Project& project, const RunRecord& run, const A
                     "run " + std::to_string(run.id) + " has no model with a local folder",
                     project.path(), "pass the model folder (analyze --model DIR)");
 }
+
+sae::SaeModel analysis::loadSaeForModel(const std::string& saeFolder, model::Transformer& model) {
+    sae::SaeModel sae = sae::loadSaeLens(saeFolder);
+    if (model.config().dModel != sae.dIn())
+        throw Exception(ErrorCode::InvalidArgument,
+                        "the SAE reads " + std::to_string(sae.dIn()) + "-d activations but " +
+                            model.folder() + " has d_model " +
+                            std::to_string(model.config().dModel),
+                        saeFolder, "use the SAE with the model it was trained on");
+    for (at::Tensor* t : {&sae.encT, &sae.bEnc, &sae.wDec, &sae.bDec, &sae.threshold})
+        if (t->defined())
+            *t = t->to(model.device());
+    return sae;
+}
+
+namespace {
 
 std::string runDataset(const Project& project, const RunRecord& run, const AnalysisOptions& o) {
     if (!o.dataset.empty())
@@ -144,22 +160,14 @@ AnalysisSummary runAnalysis(Project& project, int64_t runId, const AnalysisOptio
         throw Exception(ErrorCode::InvalidArgument,
                         "run " + std::to_string(runId) + " has no SAE folder or hook",
                         project.path(), "train it with --project or record it with import-sae");
-    const std::string modelFolder = runModelFolder(project, run, o);
+    const std::string modelFolder = analysis::runModelFolder(project, run, o.modelPath);
     data::DatasetSpec spec;
     spec.path = runDataset(project, run, o);
     spec.textField = o.textField;
 
     ctx.progress("loading", 0, 1, "steps");
-    sae::SaeModel sae = sae::loadSaeLens(project.resolveAssetPath(run.saePath));
     auto model = model::Transformer::open(modelFolder, {.device = o.device, .dtype = "float32"});
-    if (model->config().dModel != sae.dIn())
-        throw Exception(ErrorCode::InvalidArgument,
-                        "the SAE reads " + std::to_string(sae.dIn()) + "-d activations but " +
-                            modelFolder + " has d_model " + std::to_string(model->config().dModel),
-                        run.saePath, "analyse the SAE with the model it was trained on");
-    for (at::Tensor* t : {&sae.encT, &sae.bEnc, &sae.wDec, &sae.bDec, &sae.threshold})
-        if (t->defined())
-            *t = t->to(model->device());
+    sae::SaeModel sae = analysis::loadSaeForModel(project.resolveAssetPath(run.saePath), *model);
     const Tokenizer tokenizer = Tokenizer::load(modelFolder);
 
     analysis::StreamSetup setup;

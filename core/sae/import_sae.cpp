@@ -15,23 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* inferenceName(sae::InferenceKind k) {
-    switch (k) {
-    case sae::InferenceKind::TopK: return "topk";
-    case sae::InferenceKind::JumpReLU: return "jumprelu";
-    case sae::InferenceKind::ReLU: break;
-    }
-    return "relu";
-}
-
-/// SAELens keeps the hook at the top level (v3-5) or under "metadata" (v6).
-std::string cfgHook(const nlohmann::json& cfg) {
-    for (const auto* where : {&cfg, cfg.contains("metadata") ? &cfg["metadata"] : nullptr})
-        if (where && where->contains("hook_name") && (*where)["hook_name"].is_string())
-            return (*where)["hook_name"].get<std::string>();
-    return {};
-}
-
 } // namespace
 
 ResolvedSaeImport resolveSaeImport(const SaeImportRequest& request,
@@ -41,7 +24,7 @@ ResolvedSaeImport resolveSaeImport(const SaeImportRequest& request,
     r.saeDir = hub::resolveSaeFolder(request.sae, settings, ctx);
     r.modelDir = hub::resolveModelPath(request.model, settings, ctx);
     const sae::SaeModel model = sae::loadSaeLens(r.saeDir);
-    r.hook = request.hook.empty() ? cfgHook(model.cfg) : request.hook;
+    r.hook = request.hook.empty() ? sae::cfgHookName(model.cfg) : request.hook;
     if (r.hook.empty())
         throw Exception(ErrorCode::InvalidFormat, "the SAE's cfg.json names no hook_name",
                         r.saeDir + "/cfg.json", "pass --hook blocks.L.hook_resid_post");
@@ -54,7 +37,7 @@ ResolvedSaeImport resolveSaeImport(const SaeImportRequest& request,
                         "the SAE reads d_in " + std::to_string(model.dIn()) +
                             " but the model's d_model is " + std::to_string(info.dModel),
                         r.saeDir, "import the SAE with the model it was trained on");
-    r.architecture = inferenceName(model.kind);
+    r.architecture = sae::inferenceKindName(model.kind);
     r.cfgJson = model.cfg.dump();
     r.dIn = model.dIn();
     r.dSae = model.dSae();

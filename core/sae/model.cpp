@@ -4,6 +4,15 @@
 
 namespace mistudio::sae {
 
+const char* inferenceKindName(InferenceKind kind) {
+    switch (kind) {
+    case InferenceKind::TopK: return "topk";
+    case InferenceKind::JumpReLU: return "jumprelu";
+    case InferenceKind::ReLU: break;
+    }
+    return "relu";
+}
+
 at::Tensor SaeModel::preActivations(const at::Tensor& x) const {
     return at::addmm(bEnc, x - bDec, encT.t());
 }

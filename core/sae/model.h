@@ -15,6 +15,9 @@ enum class InferenceKind {
     JumpReLU, // f = ReLU(pre) * H(pre - threshold)   (JumpReLU and BatchTopK after training)
 };
 
+/// "relu" | "topk" | "jumprelu": the name a project run records.
+const char* inferenceKindName(InferenceKind kind);
+
 struct SaeModel {
     InferenceKind kind = InferenceKind::ReLU;
     int64_t k = 0;

@@ -196,4 +196,11 @@ std::optional<std::vector<double>> loadSparsity(const std::string& dir) {
     return std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
 }
 
+std::string cfgHookName(const nlohmann::json& cfg) {
+    for (const auto* where : {&cfg, cfg.contains("metadata") ? &cfg["metadata"] : nullptr})
+        if (where && where->contains("hook_name") && (*where)["hook_name"].is_string())
+            return (*where)["hook_name"].get<std::string>();
+    return {};
+}
+
 } // namespace mistudio::sae

@@ -30,6 +30,10 @@ void saveSaeLens(const std::string& dir, const SaeModel& model, const SaeLensMet
 /// finetuning scaling factors. Throws InvalidFormat/Unsupported naming the file and key.
 SaeModel loadSaeLens(const std::string& dir);
 
+/// The cfg's hook_name: SAELens keeps it at the top level (v3-5) or under "metadata" (v6).
+/// Empty when neither has one.
+std::string cfgHookName(const nlohmann::json& cfg);
+
 /// The saved log10 densities, if the folder has sparsity.safetensors.
 std::optional<std::vector<double>> loadSparsity(const std::string& dir);
 

@@ -18,3 +18,10 @@ set_tests_properties(test_analysis_crash PROPERTIES
   LABELS slow
   TIMEOUT 900
   ENVIRONMENT "MISTUDIO_SLOW_TESTS=1;MISTUDIO_SHARED_DIR=${MISTUDIO_SHARED_DIR};MISTUDIO_CLI=$<TARGET_FILE:mistudio-cli>")
+
+# The playground session against a direct recomputation on the aidreams260k fixture.
+mistudio_add_test(NAME test_playground
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_playground.cpp
+  LIBS mistudio_core mistudio_torch
+  LABELS unit)
+target_include_directories(test_playground PRIVATE ${PROJECT_SOURCE_DIR}/core)

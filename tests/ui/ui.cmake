@@ -56,4 +56,12 @@ if(MISTUDIO_BUILD_GUI)
     LABELS ui)
   target_include_directories(test_ui_first_start PRIVATE ${PROJECT_SOURCE_DIR}/tests/hub)
   target_compile_definitions(test_ui_first_start PRIVATE MISTUDIO_HUB_TEST_DIR="${PROJECT_SOURCE_DIR}/tests/hub")
+  # The playground against the core's results, and the event-loop latency during a real training
+  # job on the aidreams260k fixture (skips without ../shared).
+  mistudio_add_test(NAME test_ui_playground
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_playground.cpp
+    LIBS mistudio_ui
+    LABELS ui
+    QT_KEYWORDS
+    TIMEOUT 900)
 endif()

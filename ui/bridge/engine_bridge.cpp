@@ -34,21 +34,49 @@ quint64 EngineBridge::submit(const QString& name, JobFunction fn) {
     options.name = name.toStdString();
     options.queueEvents = false;
     options.onEvent = [guard](uint64_t jobId, const JobEvent& event) {
-        std::lock_guard lock(guard->mutex);
-        if (!guard->target)
-            return;
-        QPointer<EngineBridge> target(guard->target);
-        QMetaObject::invokeMethod(
-            guard->target,
-            [target, jobId, event] {
-                if (target)
-                    target->dispatch(jobId, event);
-            },
-            Qt::QueuedConnection);
+        toGuiThread(guard, [guard, jobId, event] {
+            if (guard->target)
+                guard->target->dispatch(jobId, event);
+        });
     };
     JobHandle handle = m_engine->submit(std::move(fn), std::move(options));
     m_jobs.push_back(handle);
     return handle.id();
+}
+
+void EngineBridge::toGuiThread(const std::shared_ptr<Guard>& guard, std::function<void()> fn) {
+    std::lock_guard lock(guard->mutex);
+    if (!guard->target)
+        return;
+    QPointer<EngineBridge> target(guard->target);
+    QMetaObject::invokeMethod(
+        guard->target,
+        [target, fn = std::move(fn)] {
+            if (target)
+                fn();
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineBridge::postTask(const QString& tag, QObject* receiver, TaskWork work) {
+    auto guard = m_guard;
+    QPointer<QObject> to(receiver); // made here, on the GUI thread, while receiver is alive
+    m_engine->post(tag.toStdString(), [guard, to, tag, work = std::move(work)] {
+        std::function<void()> then;
+        QString error;
+        try {
+            then = work();
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        toGuiThread(guard, [guard, to, tag, then = std::move(then), error] {
+            if (!error.isEmpty()) {
+                Q_EMIT guard->target->taskFailed(tag, error);
+            } else if (to && then) {
+                then();
+            }
+        });
+    });
 }
 
 void EngineBridge::cancel(quint64 jobId) {

@@ -6,7 +6,9 @@
 #include "mistudio/engine.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
+#include <functional>
 #include <memory>
 
 namespace mistudio::ui {
@@ -23,6 +25,14 @@ public:
     void cancel(quint64 jobId);
     bool isRunning(quint64 jobId) const;
 
+    /// Work for the engine thread that hands back what to do on the GUI thread: it returns the
+    /// continuation, which runs there only if `receiver` still exists.
+    using TaskWork = std::function<std::function<void()>()>;
+    /// Posts a small task (no job events). A queued, not yet started task with the same `tag`
+    /// is replaced, so fast typing or hovering never builds a backlog. An exception thrown by
+    /// `work` arrives as taskFailed(tag, message) on the GUI thread.
+    void postTask(const QString& tag, QObject* receiver, TaskWork work);
+
     Engine& engine() { return *m_engine; }
 
 Q_SIGNALS:
@@ -33,10 +43,13 @@ Q_SIGNALS:
     void jobMemory(quint64 jobId, qint64 cpuRss, qint64 gpuUsed, qint64 gpuReserved,
                    qint64 gpuTotal);
     void jobFinished(quint64 jobId, bool ok, const QString& error);
+    void taskFailed(const QString& tag, const QString& error);
 
 private:
     struct Guard;
     void dispatch(quint64 jobId, const JobEvent& event);
+    /// Runs `fn` on the GUI thread unless the bridge is gone (callable from any thread).
+    static void toGuiThread(const std::shared_ptr<Guard>& guard, std::function<void()> fn);
 
     std::shared_ptr<Guard> m_guard;
     std::unique_ptr<Engine> m_engine;

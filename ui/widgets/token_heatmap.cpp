@@ -1,6 +1,7 @@
 #include "widgets/token_heatmap.h"
 
 #include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
 #include <algorithm>
@@ -37,6 +38,8 @@ QString TokenHeatmap::displayText(const QString& token) {
 
 void TokenHeatmap::setTokens(std::vector<HeatToken> tokens, float scale) {
     m_tokens = std::move(tokens);
+    if (m_current >= static_cast<int>(m_tokens.size()))
+        m_current = -1;
     float rowMax = 0;
     for (const auto& t : m_tokens)
         rowMax = std::max(rowMax, t.activation);
@@ -101,6 +104,24 @@ void TokenHeatmap::paintEvent(QPaintEvent*) {
         p.drawText(m_rects[i].adjusted(kPadX, kPadY, -kPadX, -kPadY),
                    Qt::AlignLeft | Qt::AlignVCenter, displayText(m_tokens[i].text));
     }
+    if (m_current >= 0) {
+        p.setPen(QPen(palette().color(QPalette::Highlight), 2));
+        p.drawRect(m_rects[static_cast<size_t>(m_current)].adjusted(1, 1, -1, -1));
+    }
+}
+
+void TokenHeatmap::setCurrentToken(int index) {
+    m_current = index >= 0 && index < static_cast<int>(m_tokens.size()) ? index : -1;
+    update();
+}
+
+void TokenHeatmap::mousePressEvent(QMouseEvent* event) {
+    const int i = tokenAt(event->position().toPoint());
+    if (i >= 0 && event->button() == Qt::LeftButton) {
+        setCurrentToken(i);
+        Q_EMIT tokenClicked(i);
+    }
+    QWidget::mousePressEvent(event);
 }
 
 void TokenHeatmap::resizeEvent(QResizeEvent* event) {

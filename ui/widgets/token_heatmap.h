@@ -26,6 +26,9 @@ public:
     int alphaFor(float activation) const;
     /// The token under a point, or -1.
     int tokenAt(const QPoint& pos) const;
+    /// Draws a frame around this token (-1: none), e.g. the one whose features are listed.
+    void setCurrentToken(int index);
+    int currentToken() const { return m_current; }
     /// How a token's text is shown: whitespace made visible, control characters escaped.
     static QString displayText(const QString& token);
 
@@ -33,7 +36,11 @@ public:
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int width) const override;
 
+Q_SIGNALS:
+    void tokenClicked(int index);
+
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     bool event(QEvent* event) override;
@@ -43,6 +50,7 @@ private:
 
     std::vector<HeatToken> m_tokens;
     float m_scale = 1;
+    int m_current = -1;
     mutable std::vector<QRect> m_rects;
     mutable int m_layoutWidth = -1;
 };

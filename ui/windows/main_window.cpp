@@ -11,6 +11,7 @@
 #include "windows/dashboard_panel.h"
 #include "windows/features_panel.h"
 #include "windows/first_start.h"
+#include "windows/playground_panel.h"
 #include "windows/project_navigator.h"
 #include "windows/report_panel.h"
 #include "windows/screen_gallery.h"
@@ -22,6 +23,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
@@ -29,7 +31,6 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QFutureWatcher>
 #include <QtConcurrent>
 
 namespace mistudio::ui {
@@ -59,6 +60,12 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     m_tabs->addTab(m_features, tr("Features"));
     m_report = new ReportPanel(m_bridge, m_tabs);
     m_tabs->addTab(m_report, tr("Report"));
+    m_playground = new PlaygroundPanel(m_bridge, m_tabs);
+    m_tabs->addTab(m_playground, tr("Playground"));
+    connect(m_playground, &PlaygroundPanel::featureActivated, this, [this](qint64 index) {
+        m_features->openFeature(index);
+        m_tabs->setCurrentWidget(m_features);
+    });
     connect(m_dashboard, &DashboardPanel::cancelRequested, m_bridge, &EngineBridge::cancel);
     connect(m_dashboard, &DashboardPanel::resumeRequested, this, &MainWindow::resumeRun);
 
@@ -83,17 +90,18 @@ MainWindow::MainWindow(EngineBridge* bridge, QWidget* parent)
     showEnvironment();
     connect(m_bridge, &EngineBridge::jobLog, this, &MainWindow::onJobLog);
     connect(m_bridge, &EngineBridge::jobMemory, this, &MainWindow::onJobMemory);
-    connect(m_bridge, &EngineBridge::jobFinished, this, [this](quint64 jobId, bool ok, const QString& error) {
-        if (m_report->ownsJob(jobId))
-            return;  // an export: the Report tab says how it went
-        if (!ok)
-            reportError(error);
-        m_navigator->refresh();  // new runs and their status
-        if (m_project && m_report->runBox()->count() != int(m_project->runs().size()))
-            m_report->setProject(m_project);
-        if (m_project && !m_project->runs().empty())
-            showRun(m_project->runs().back().id);
-    });
+    connect(m_bridge, &EngineBridge::jobFinished, this,
+            [this](quint64 jobId, bool ok, const QString& error) {
+                if (m_report->ownsJob(jobId))
+                    return; // an export: the Report tab says how it went
+                if (!ok)
+                    reportError(error);
+                m_navigator->refresh(); // new runs and their status
+                if (m_project && m_report->runBox()->count() != int(m_project->runs().size()))
+                    m_report->setProject(m_project);
+                if (m_project && !m_project->runs().empty())
+                    showRun(m_project->runs().back().id);
+            });
 }
 
 bool MainWindow::openProject(const QString& path, bool create) {
@@ -118,6 +126,7 @@ bool MainWindow::openProject(const QString& path, bool create) {
 
 void MainWindow::closeProject() {
     m_features->setRun(nullptr, -1);
+    m_playground->setRun(nullptr, -1);
     m_navigator->setProject(nullptr);
     m_report->setProject(nullptr);
     m_project.reset(); // every write is committed as it happens: nothing unsaved to lose
@@ -129,6 +138,7 @@ void MainWindow::showRun(int64_t runId) {
         return;
     m_features->setRun(m_project, runId);
     m_report->selectRun(runId);
+    m_playground->setRun(m_project, runId);
     if (m_project->featureCount(runId) > 0)
         m_tabs->setCurrentWidget(m_features);
     else if (m_project->run(runId).status == RunStatus::Running &&
@@ -206,7 +216,8 @@ quint64 MainWindow::resumeRun(quint64 jobId) {
 
 void MainWindow::openPublishedSae() {
     if (!m_project) {
-        reportError(tr("Open or create a project first (File → New project): the SAE is recorded in it."));
+        reportError(
+            tr("Open or create a project first (File → New project): the SAE is recorded in it."));
         return;
     }
     auto* dialog = new OpenSaeDialog(this);
@@ -218,10 +229,13 @@ void MainWindow::openPublishedSae() {
 quint64 MainWindow::importPublishedSae(const OpenSaeRequest& request) {
     if (!m_project)
         return 0;
-    const quint64 id = m_bridge->submit(tr("open SAE"), openSaeJob(QString::fromStdString(m_project->path()), request));
+    const quint64 id = m_bridge->submit(
+        tr("open SAE"), openSaeJob(QString::fromStdString(m_project->path()), request));
     m_dashboard->followJob(id);
     m_tabs->setCurrentWidget(m_dashboard);
-    m_log->appendPlainText(tr("Importing %1 (model %2) and analysing it: job %3").arg(request.sae, request.model).arg(id));
+    m_log->appendPlainText(tr("Importing %1 (model %2) and analysing it: job %3")
+                               .arg(request.sae, request.model)
+                               .arg(id));
     return id;
 }
 
@@ -236,7 +250,7 @@ void MainWindow::firstStart() {
         if (!m_project)
             return;
         RunPlan plan = demo;
-        if (!state.online) {  // the demo needs the Hub: start empty, from local or cached sources
+        if (!state.online) { // the demo needs the Hub: start empty, from local or cached sources
             plan = RunPlan();
             plan.applyPreset(QStringLiteral("quick"));
         }
@@ -311,8 +325,8 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Close project"), QKeySequence::Close, this, &MainWindow::closeProject);
     file->addSeparator();
     file->addAction(tr("New &run…"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::newRun);
-    file->addAction(tr("Open &published SAE…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
-                    &MainWindow::openPublishedSae);
+    file->addAction(tr("Open &published SAE…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+                    this, &MainWindow::openPublishedSae);
     file->addSeparator();
     file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, [this] {
         SettingsDialog dialog(this);

@@ -1,5 +1,6 @@
 #pragma once
-// The studio's main window: project navigator, central tabs (Dashboard, Features), log dock,
+// The studio's main window: project navigator, central tabs (Dashboard, Features,
+// Playground), log dock,
 // status bar, menus and recent projects. Panels live in their own classes; this class only
 // assembles them and owns the open project.
 
@@ -23,6 +24,7 @@ namespace mistudio::ui {
 class EngineBridge;
 class DashboardPanel;
 class FeaturesPanel;
+class PlaygroundPanel;
 class ProjectNavigator;
 class ReportPanel;
 struct OpenSaeRequest;
@@ -87,6 +89,7 @@ private:
     DashboardPanel* m_dashboard = nullptr;
     FeaturesPanel* m_features = nullptr;
     ReportPanel* m_report = nullptr;
+    PlaygroundPanel* m_playground = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;

@@ -1,11 +1,16 @@
 #include "windows/screenshot_tour.h"
 
+#include "models/playground_model.h"
 #include "windows/main_window.h"
+#include "windows/playground_panel.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QPixmap>
+#include <QPlainTextEdit>
 #include <QTabWidget>
+#include <QThread>
 
 namespace mistudio::ui {
 
@@ -13,6 +18,22 @@ namespace {
 bool savePng(QWidget* widget, const QString& path) {
     QApplication::processEvents();
     return widget->grab().save(path, "PNG");
+}
+
+/// Types a sample text into the playground and waits (events running) for its highlights; with no
+/// run open the picture shows the text and the hint instead.
+void showPlaygroundSample(PlaygroundPanel& panel) {
+    panel.input()->setPlainText(QStringLiteral(
+        "Once upon a time, there was a little girl named Lily. She loved to play in the park "
+        "with her big red ball. One day, she saw a cat sitting under a tree."));
+    PlaygroundModel& model = *panel.model();
+    QElapsedTimer clock;
+    clock.start();
+    while (model.hasSource() && !model.failed() && clock.elapsed() < 120000 &&
+           !(model.resultIsCurrent() && !model.result().tokens.empty())) {
+        QApplication::processEvents();
+        QThread::msleep(10);
+    }
 }
 
 QString slug(QString title) {
@@ -41,6 +62,8 @@ QStringList takeScreenshots(MainWindow& window, const QString& dir, QString* err
     if (auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("centralTabs"))) {
         for (int i = 0; i < tabs->count(); ++i) {
             tabs->setCurrentIndex(i);
+            if (auto* playground = qobject_cast<PlaygroundPanel*>(tabs->widget(i)))
+                showPlaygroundSample(*playground);
             save(&window, slug(tabs->tabText(i)));
         }
     }
