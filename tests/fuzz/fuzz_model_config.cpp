@@ -2,6 +2,7 @@
 // parseModelConfig must either throw mistudio::Exception or return a config whose sizes lie in
 // the validated ranges; a huge size claim (10^12 parameters) must be refused without allocating
 // (libFuzzer's -malloc_limit_mb turns any big allocation into a reported bug).
+#include "common/json_limits.h"
 #include "mistudio/result.h"
 #include "model/config.h"
 #include "model/family.h"
@@ -47,12 +48,13 @@ void checkInvariants(const mistudio::model::ModelConfig& c) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const auto j = nlohmann::json::parse(data, data + size, nullptr, false);
-    if (j.is_discarded())
-        return 0; // loadModelConfig turns parse errors into InvalidFormat before this point
     try {
+        // As loadModelConfig reads the file (it turns json::exception into InvalidFormat).
+        const auto j = mistudio::parseJsonLimitingDepth(std::string(data, data + size),
+                                                        "fuzz/config.json", "");
         checkInvariants(mistudio::model::parseModelConfig(j, "fuzz/config.json"));
     } catch (const mistudio::Exception&) {
+    } catch (const nlohmann::json::parse_error&) {
     }
     return 0;
 }

@@ -35,7 +35,10 @@ void checkEncoding(const mistudio::Tokenizer& tk, std::string_view text, bool sp
         e.specialMask.size() != n)
         std::abort();
     for (size_t i = 0; i < n; ++i) {
-        if (e.ids[i] < 0 || static_cast<size_t>(e.ids[i]) >= tk.vocabSize())
+        // Post-processor ids (e.g. a template's <s>) need not be in the vocabulary, as in
+        // `tokenizers`; every other id must be.
+        const size_t limit = e.specialMask[i] ? size_t(1) << 24 : tk.vocabSize();
+        if (e.ids[i] < 0 || static_cast<size_t>(e.ids[i]) >= limit)
             std::abort();
         const auto& o = e.byteOffsets[i];
         if (o.begin > o.end || o.end > text.size())
