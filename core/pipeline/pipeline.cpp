@@ -176,6 +176,7 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
         er.device = spec.device;
         er.dtype = spec.dtype;
         er.outDir = (runDir / "activations").string();
+        er.ignoreMemoryCheck = req.ignoreMemoryCheck;
         const auto extracted = activations::extractActivations(er, ctx);
         project.addDataset({datasetId, spec.dataset, extracted.tokensForwarded, 0});
 

@@ -15,6 +15,7 @@ struct PipelineRequest {
     std::string runJson;      // RUN.json text (keys in docs and examples/)
     std::string projectPath;  // NAME.mistudio (created when missing)
     std::string source;       // where the JSON came from, for error messages
+    bool ignoreMemoryCheck = false; // run even when the memory plan predicts it cannot fit
 };
 
 struct PipelineOutcome {
