@@ -29,11 +29,13 @@ function(mistudio_set_warnings target)
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
 endfunction()
 
-# mistudio_add_test(NAME name SOURCES ... LIBS ... LABELS unit|ui|slow|gpu|fuzz [TIMEOUT s] [QT_KEYWORDS])
+# mistudio_add_test(NAME name SOURCES ... LIBS ... LABELS unit|ui|slow|gpu|fuzz [TIMEOUT s] [QT_KEYWORDS]
+#                   [FUNCTIONS fn ...])
 # One Qt Test executable per module, registered in CTest with its labels. The fixtures folder
 # (../shared beside the checkout) is passed in MISTUDIO_SHARED_DIR; tests skip when it is absent.
+# With FUNCTIONS, each listed test function is its own CTest test NAME_<function> (long tests).
 function(mistudio_add_test)
-  cmake_parse_arguments(T "QT_KEYWORDS" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "QT_KEYWORDS" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;FUNCTIONS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} Qt6::Test mistudio_test_support)
   set_target_properties(${T_NAME} PROPERTIES AUTOMOC ON)
@@ -43,15 +45,24 @@ function(mistudio_add_test)
     target_compile_definitions(${T_NAME} PRIVATE QT_NO_KEYWORDS)
   endif()
   mistudio_set_warnings(${T_NAME})
-  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  set(tests ${T_NAME})
+  if(T_FUNCTIONS)
+    set(tests "")
+    foreach(fn ${T_FUNCTIONS})
+      add_test(NAME ${T_NAME}_${fn} COMMAND ${T_NAME} ${fn})
+      list(APPEND tests ${T_NAME}_${fn})
+    endforeach()
+  else()
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
   if("gpu" IN_LIST T_LABELS)
     # A GPU test whose functions all QSKIP (no device) is reported as skipped, not passed.
-    set_tests_properties(${T_NAME} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIP   : ")
+    set_tests_properties(${tests} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIP   : ")
   endif()
-  set_tests_properties(${T_NAME} PROPERTIES
+  set_tests_properties(${tests} PROPERTIES
     LABELS "${T_LABELS}"
     TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "QT_QPA_PLATFORM=offscreen;MISTUDIO_SHARED_DIR=${MISTUDIO_SHARED_DIR};MISTUDIO_SOURCE_DIR=${PROJECT_SOURCE_DIR};MISTUDIO_CLI=$<TARGET_FILE:mistudio-cli>")

@@ -86,6 +86,11 @@ int runExtract(ArgParser& args) {
     r.dtype = args.valueOr("--dtype", "fp16");
     r.dataset.textField = args.valueOr("--text-field", "text");
     r.keepSpecialTokens = args.flag("--keep-special-tokens");
+    // Smaller shards checkpoint more often (a resumed run keeps every finished shard).
+    r.rowsPerShard = args.intOr("--rows-per-shard", 0); // 0: about 256 MB per shard
+    if (r.rowsPerShard < 0)
+        throw UsageError("--rows-per-shard must be a positive integer");
+    r.ignoreMemoryCheck = args.flag("--ignore-memory-check");
     r.outDir = args.required("--out");
     args.finish();
     if (r.dtype != "fp16" && r.dtype != "bf16" && r.dtype != "fp32")

@@ -65,6 +65,7 @@ int runRun(ArgParser& args) {
     req.source = args.required("--config");
     req.projectPath = args.required("--project");
     const bool jsonEvents = args.flag("--json-events");
+    req.ignoreMemoryCheck = args.flag("--ignore-memory-check");
     args.finish();
     req.runJson = readFile(req.source);
     const bool tty = ::isatty(STDERR_FILENO);

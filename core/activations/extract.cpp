@@ -3,6 +3,7 @@
 
 #include "activations/cache_folder.h"
 #include "mistudio/engine.h"
+#include "mistudio/memory.h"
 #include "mistudio/result.h"
 #include "mistudio/tokenizer.h"
 #include "model/hooks.h"
@@ -161,6 +162,12 @@ static int64_t runBatch(model::Transformer& model, const ExtractRequest& r, cons
 
 ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     validate(r);
+    // Out of memory before it happens: refuse a plan that cannot fit before loading anything.
+    if (!r.ignoreMemoryCheck)
+        for (const auto& h : r.hooks)
+            refuseIfPlanCannotFit(
+                {r.model, r.quantization, r.device, h, r.batchSize, r.contextLength},
+                "--ignore-memory-check");
     const auto start = std::chrono::steady_clock::now();
     const at::ScalarType stored = parseCacheDtype(r.dtype);
     auto tok = std::make_shared<const Tokenizer>(Tokenizer::load(r.model));

@@ -33,6 +33,8 @@ struct ExtractRequest {
     data::Packing packing = data::Packing::Concatenate;
     int64_t rowsPerShard = 0; // 0: about 256 MB of activations per shard
     std::string outDir;
+    /// Skip the refusal of a plan predicted not to fit in memory (mistudio/memory.h).
+    bool ignoreMemoryCheck = false;
     /// Called after each shard (all hooks) is on disk with its index; for tests and logging.
     std::function<void(int64_t shard)> onShard;
 };

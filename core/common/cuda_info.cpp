@@ -36,6 +36,15 @@ void sampleGpuMemory(MemoryEvent& out) {
 #endif
 }
 
+int64_t cudaFreeBytes() {
+#ifdef MISTUDIO_GPU_STATS
+    size_t freeBytes = 0, totalBytes = 0;
+    if (torch::cuda::is_available() && cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess)
+        return static_cast<int64_t>(freeBytes);
+#endif
+    return -1;
+}
+
 std::vector<CudaDeviceInfo> listCudaDevices() {
     std::vector<CudaDeviceInfo> devices;
 #ifdef MISTUDIO_GPU_STATS

@@ -1,5 +1,6 @@
 #include "model/config.h"
 
+#include "common/json_limits.h"
 #include "mistudio/result.h"
 #include "model/family.h"
 
@@ -208,7 +209,9 @@ ModelConfig loadModelConfig(const std::string& folder) {
                         "Point to a Hugging Face model folder (config.json + *.safetensors)");
     json j;
     try {
-        in >> j;
+        std::stringstream text;
+        text << in.rdbuf();
+        j = parseJsonLimitingDepth(text.str(), path.string(), "Re-download the model");
     } catch (const json::exception& e) {
         throw Exception(ErrorCode::InvalidFormat,
                         std::string("config.json is not valid JSON: ") + e.what(), path.string(),

@@ -170,9 +170,9 @@ std::vector<Target> planTargets(const pipeline::RunSpec& spec, int64_t dModel) {
     }
 }
 
-activations::ExtractSummary extract(const pipeline::RunSpec& spec, const std::string& folder,
-                                    const std::string& dataset, const fs::path& runDir,
-                                    JobContext& ctx) {
+activations::ExtractSummary extract(const pipeline::RunSpec& spec, bool ignoreMemoryCheck,
+                                    const std::string& folder, const std::string& dataset,
+                                    const fs::path& runDir, JobContext& ctx) {
     activations::ExtractRequest er;
     er.model = folder;
     er.hooks = spec.hooks;
@@ -184,6 +184,7 @@ activations::ExtractSummary extract(const pipeline::RunSpec& spec, const std::st
     er.device = spec.device;
     er.dtype = spec.dtype;
     er.outDir = (runDir / "activations").string();
+    er.ignoreMemoryCheck = ignoreMemoryCheck;
     return activations::extractActivations(er, ctx);
 }
 
@@ -232,7 +233,7 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
     const fs::path runDir = fs::path(project.assetsDir()) / ("pipeline-" + std::string(key));
     PipelineOutcome outcome;
     try {
-        const auto extracted = extract(spec, folder, dataset, runDir, ctx);
+        const auto extracted = extract(spec, req.ignoreMemoryCheck, folder, dataset, runDir, ctx);
         project.addDataset({datasetId, spec.dataset, extracted.tokensForwarded, 0});
 
         // Train every hook's SAEs first (the expensive part), then evaluate and analyze them.

@@ -30,7 +30,10 @@ std::string fixFor(int rc) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return "The project file is damaged; restore it from a backup or create a new project";
-    case SQLITE_FULL: return "Free disk space and retry";
+    case SQLITE_FULL:
+    case SQLITE_IOERR: // a full disk or a file size limit shows as a failed write (EFBIG)
+        return "Free disk space (or check the disk) and retry; the project keeps its last "
+               "committed state";
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return "Another program holds a long write lock on the project; close it and retry";

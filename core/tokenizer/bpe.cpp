@@ -1,6 +1,7 @@
 #include "tokenizer/bpe.h"
 
 #include "mistudio/result.h"
+#include "tokenizer/token_id.h"
 #include "tokenizer/utf8.h"
 
 #include <algorithm>
@@ -119,7 +120,8 @@ Bpe::Bpe(const nlohmann::json& model, const std::string& where) {
     m_vocab.reserve(vocab.size());
     int32_t maxId = -1;
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        const auto id = it.value().get<int32_t>();
+        const int32_t id =
+            tokenIdFromJson(it.value(), "vocabulary entry '" + it.key() + "'", where);
         m_vocab.emplace(it.key(), id);
         maxId = std::max(maxId, id);
     }

@@ -1,6 +1,7 @@
 #include "tokenizer/postprocessors.h"
 
 #include "mistudio/result.h"
+#include "tokenizer/token_id.h"
 #include "tokenizer/utf8.h"
 
 #include <nlohmann/json.hpp>
@@ -108,10 +109,10 @@ public:
     }
 };
 
-TemplatePiece pairPiece(const nlohmann::json& j) { // ["</s>", 2]
+TemplatePiece pairPiece(const nlohmann::json& j, const std::string& where) { // ["</s>", 2]
     TemplatePiece p;
     p.tokens.push_back(j.at(0).get<std::string>());
-    p.ids.push_back(j.at(1).get<int32_t>());
+    p.ids.push_back(tokenIdFromJson(j.at(1), "post-processor token '" + p.tokens[0] + "'", where));
     return p;
 }
 
@@ -130,8 +131,14 @@ std::unique_ptr<PostProcessor> makeTemplateFromJson(const nlohmann::json& j,
                                 "template uses special token '" + id +
                                     "' missing from special_tokens",
                                 where, "list it in post_processor.special_tokens");
-            p.ids = specials[id].at("ids").get<std::vector<int32_t>>();
             p.tokens = specials[id].at("tokens").get<std::vector<std::string>>();
+            for (const auto& v : specials[id].at("ids"))
+                p.ids.push_back(tokenIdFromJson(v, "special token '" + id + "'", where));
+            if (p.ids.size() != p.tokens.size())
+                throw Exception(ErrorCode::InvalidFormat,
+                                "special token '" + id + "' has " + std::to_string(p.ids.size()) +
+                                    " ids but " + std::to_string(p.tokens.size()) + " tokens",
+                                where, "give one id per token in post_processor.special_tokens");
         }
         single.push_back(std::move(p));
     }
@@ -156,12 +163,12 @@ std::unique_ptr<PostProcessor> makePostProcessor(const nlohmann::json& j,
         return std::make_unique<ByteLevelProcessor>(j.value("trim_offsets", true),
                                                     j.value("add_prefix_space", true));
     if (type == "RobertaProcessing")
-        return std::make_unique<ClsSepProcessor>(pairPiece(j.at("cls")), pairPiece(j.at("sep")),
-                                                 j.value("trim_offsets", true),
-                                                 j.value("add_prefix_space", true));
+        return std::make_unique<ClsSepProcessor>(
+            pairPiece(j.at("cls"), here), pairPiece(j.at("sep"), here),
+            j.value("trim_offsets", true), j.value("add_prefix_space", true));
     if (type == "BertProcessing")
-        return std::make_unique<ClsSepProcessor>(pairPiece(j.at("cls")), pairPiece(j.at("sep")),
-                                                 false, false);
+        return std::make_unique<ClsSepProcessor>(pairPiece(j.at("cls"), here),
+                                                 pairPiece(j.at("sep"), here), false, false);
     if (type == "Sequence") {
         auto seq = std::make_unique<SequenceProcessor>();
         for (const auto& p : j.at("processors"))

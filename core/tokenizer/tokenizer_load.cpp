@@ -1,5 +1,7 @@
 // Loading tokenizer.json (+ tokenizer_config.json) and the display form of single tokens.
+#include "common/json_limits.h"
 #include "mistudio/result.h"
+#include "tokenizer/token_id.h"
 #include "tokenizer/tokenizer_impl.h"
 #include "tokenizer/utf8.h"
 
@@ -26,7 +28,8 @@ json readJson(const fs::path& p) {
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-        return json::parse(ss.str());
+        return parseJsonLimitingDepth(ss.str(), p.string(),
+                                      "re-export the tokenizer with the `tokenizers` library");
     } catch (const json::exception& e) {
         throw Exception(ErrorCode::InvalidFormat, std::string("not valid JSON: ") + e.what(),
                         p.string(), "re-download the file; it may be truncated");
@@ -39,8 +42,8 @@ std::vector<AddedToken> readAddedTokens(const json& j, const std::string& where)
         return out;
     for (const auto& t : j["added_tokens"]) {
         AddedToken a;
-        a.id = t.at("id").get<int32_t>();
         a.content = t.at("content").get<std::string>();
+        a.id = tokenIdFromJson(t.at("id"), "added token '" + a.content + "'", where);
         a.singleWord = t.value("single_word", false);
         a.lstrip = t.value("lstrip", false);
         a.rstrip = t.value("rstrip", false);

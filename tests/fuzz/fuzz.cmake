@@ -1,33 +1,69 @@
-# libFuzzer targets (MISTUDIO_BUILD_FUZZERS=ON with clang). They compile the torch-free parsers
-# directly, so a clang build dir only needs these few files:
-#   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 \
-#     -DMISTUDIO_BUILD_FUZZERS=ON -DMISTUDIO_BUILD_GUI=OFF -DMISTUDIO_WITH_CUDA=OFF
-#   cmake --build build-fuzz --target fuzz_safetensors && ctest --test-dir build-fuzz -L fuzz
-if(MISTUDIO_BUILD_FUZZERS)
-  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    message(WARNING "MISTUDIO_BUILD_FUZZERS needs clang (libFuzzer); fuzz targets are not built "
-                    "with ${CMAKE_CXX_COMPILER_ID}. Configure with -DCMAKE_CXX_COMPILER=clang++-14.")
-  else()
-    add_executable(fuzz_safetensors
-      ${CMAKE_CURRENT_LIST_DIR}/fuzz_safetensors.cpp
-      ${PROJECT_SOURCE_DIR}/core/io/safetensors_format.cpp
-      ${PROJECT_SOURCE_DIR}/core/common/result.cpp)
-    target_include_directories(fuzz_safetensors PRIVATE
-      ${PROJECT_SOURCE_DIR}/core ${PROJECT_SOURCE_DIR}/core/include)
-    target_link_libraries(fuzz_safetensors PRIVATE nlohmann_json::nlohmann_json)
-    target_compile_options(fuzz_safetensors PRIVATE -g -fsanitize=fuzzer,address,undefined)
-    target_link_options(fuzz_safetensors PRIVATE -fsanitize=fuzzer,address,undefined)
-    mistudio_set_warnings(fuzz_safetensors)
-    # 10 s of fuzzing from a seed corpus derived from the fixtures (plus built-in seeds).
-    find_program(MISTUDIO_PYTHON3 python3)
-    if(MISTUDIO_PYTHON3)
-      add_test(NAME fuzz_safetensors
-        COMMAND ${MISTUDIO_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_fuzzer.py
-                $<TARGET_FILE:fuzz_safetensors> ${CMAKE_CURRENT_BINARY_DIR}/fuzz_safetensors_corpus
-                10 "${MISTUDIO_SHARED_DIR}")
-      set_tests_properties(fuzz_safetensors PROPERTIES LABELS fuzz TIMEOUT 120)
-    else()
-      message(WARNING "python3 not found: the fuzz_safetensors CTest (seed corpus + run) is not registered")
-    endif()
-  endif()
+# libFuzzer targets (MISTUDIO_BUILD_FUZZERS=ON with clang: `cmake --preset fuzz`). Each compiles
+# the parser sources it needs with -fsanitize=fuzzer,address,undefined instead of linking
+# mistudio_core, so a fuzz build does not rebuild the whole engine.
+#   cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_model_config
+#   ctest --test-dir build/fuzz -L fuzz_smoke     10 s per target (seeds built from ../shared)
+#   ctest --test-dir build/fuzz -L '^fuzz$'       60 s per target
+# Crashes land in build/fuzz/tests/<target>_crashes/ and make the test fail.
+if(NOT MISTUDIO_BUILD_FUZZERS)
+  return()
 endif()
+if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(WARNING "MISTUDIO_BUILD_FUZZERS needs clang (libFuzzer); fuzz targets are not built "
+                  "with ${CMAKE_CXX_COMPILER_ID}. Configure with -DCMAKE_CXX_COMPILER=clang++-14.")
+  return()
+endif()
+find_program(MISTUDIO_PYTHON3 python3 REQUIRED)
+
+# mistudio_add_fuzzer(NAME fuzz_x SEEDS kind SOURCES ... [LIBS ...])
+# Registers NAME_smoke (10 s, label fuzz_smoke) and NAME (60 s, label fuzz); run_fuzzer.py
+# builds the seed corpus of `kind` from the fixtures at run time.
+function(mistudio_add_fuzzer)
+  cmake_parse_arguments(F "" "NAME;SEEDS" "SOURCES;LIBS" ${ARGN})
+  add_executable(${F_NAME} ${F_SOURCES} ${PROJECT_SOURCE_DIR}/core/common/result.cpp)
+  target_include_directories(${F_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/core
+    ${PROJECT_SOURCE_DIR}/core/include ${PROJECT_BINARY_DIR}/core/generated)
+  target_link_libraries(${F_NAME} PRIVATE nlohmann_json::nlohmann_json ${F_LIBS})
+  target_compile_options(${F_NAME} PRIVATE -g -O1 -fsanitize=fuzzer,address,undefined
+    -fno-sanitize-recover=undefined)
+  target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+  mistudio_set_warnings(${F_NAME})
+  foreach(run smoke:10:fuzz_smoke full:60:fuzz)
+    string(REPLACE ":" ";" run ${run})
+    list(GET run 0 kind)
+    list(GET run 1 seconds)
+    list(GET run 2 label)
+    set(test ${F_NAME})
+    if(kind STREQUAL "smoke")
+      set(test ${F_NAME}_smoke)
+    endif()
+    add_test(NAME ${test}
+      COMMAND ${MISTUDIO_PYTHON3} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/run_fuzzer.py
+              --seeds ${F_SEEDS} --shared "${MISTUDIO_SHARED_DIR}"
+              --artifacts ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}_crashes
+              $<TARGET_FILE:${F_NAME}> ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}_corpus ${seconds})
+    set_tests_properties(${test} PROPERTIES LABELS ${label} TIMEOUT 300 RUN_SERIAL ON)
+  endforeach()
+endfunction()
+
+mistudio_add_fuzzer(NAME fuzz_safetensors SEEDS safetensors SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fuzz_safetensors.cpp ${PROJECT_SOURCE_DIR}/core/io/safetensors_format.cpp)
+
+file(GLOB _families ${PROJECT_SOURCE_DIR}/core/model/families/*.cpp)
+mistudio_add_fuzzer(NAME fuzz_model_config SEEDS config LIBS mistudio_torch SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fuzz_model_config.cpp ${_families}
+  ${PROJECT_SOURCE_DIR}/core/model/config.cpp ${PROJECT_SOURCE_DIR}/core/model/rope_config.cpp
+  ${PROJECT_SOURCE_DIR}/core/model/registry.cpp)
+# LibTorch 1.13's ATen/core/List.h does not compile with clang in C++20 (incomplete c10::IValue
+# in std::vector's constexpr members); these sources need nothing beyond C++17.
+set_target_properties(fuzz_model_config PROPERTIES CXX_STANDARD 17)
+
+file(GLOB _tokenizer ${PROJECT_SOURCE_DIR}/core/tokenizer/*.cpp)
+mistudio_add_fuzzer(NAME fuzz_tokenizer SEEDS tokenizer
+  LIBS PkgConfig::PCRE2 PkgConfig::UTF8PROC Threads::Threads
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_tokenizer.cpp ${_tokenizer})
+
+file(GLOB _store ${PROJECT_SOURCE_DIR}/core/store/*.cpp)
+mistudio_add_fuzzer(NAME fuzz_project_file SEEDS none LIBS SQLite::SQLite3
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_project_file.cpp ${_store})
+target_include_directories(fuzz_project_file PRIVATE ${PROJECT_SOURCE_DIR}/tests/store)

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Builds a seed corpus for fuzz_safetensors and runs it for a fixed time.
+"""Builds a seed corpus for one libFuzzer target and runs it for a fixed time.
 
-Usage: run_fuzzer.py FUZZER CORPUS_DIR SECONDS [SHARED_DIR]
+Usage: run_fuzzer.py --seeds KIND [--shared DIR] [--artifacts DIR] FUZZER CORPUS_DIR SECONDS
 
-Seeds (stdlib only): for every fixtures/models/*/*.safetensors under SHARED_DIR, (1) the file's
-header alone and (2) a small valid file with the same tensor names, dtypes and metadata but tiny
-shapes and zeroed data; plus a few built-in files when the fixtures are absent. Exits with the
-fuzzer's status (non-zero when it found a crash).
+Seeds are generated from the fixtures under --shared at run time (never stored in the repo),
+plus a few built-in ones so a run without fixtures still starts:
+  safetensors  every fixtures/models/*/*.safetensors: its header alone, and a small valid file
+               with the same tensor names, dtypes and metadata (2 elements each, zeroed data)
+  config       every fixtures/models/*/config.json, and copies with absurd sizes / wrong types
+  tokenizer    every fixtures tokenizer.json shrunk to a few hundred tokens (components kept),
+               followed by a NUL byte and a test string from cases.jsonl (see fuzz_tokenizer.cpp)
+  none         no seeds from here (fuzz_project_file writes its own seed project)
+Exits with the fuzzer's status (non-zero when it found a crash).
 """
+import argparse
 import glob
 import json
 import os
@@ -39,7 +45,7 @@ def shrink(header, limit=12):
     return pack(out, bytes(offset))
 
 
-def seeds(shared):
+def safetensors_seeds(shared):
     builtin = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                "b": {"dtype": "BF16", "shape": [1, 2], "data_offsets": [8, 12]},
                "__metadata__": {"format": "pt"}}
@@ -54,17 +60,86 @@ def seeds(shared):
         yield tag + ".small", shrink(json.loads(text))
 
 
+def config_seeds(shared):
+    yield "gpt2-min", json.dumps({"model_type": "gpt2", "n_layer": 2, "n_embd": 8, "n_head": 2,
+                                  "vocab_size": 50, "n_positions": 16}).encode()
+    for path in sorted(glob.glob(os.path.join(shared or "", "fixtures/models/*/config.json"))):
+        tag = os.path.basename(os.path.dirname(path))
+        with open(path, "rb") as f:
+            text = f.read()
+        yield tag, text
+        cfg = json.loads(text)
+        huge = dict(cfg)  # a 10^12-parameter claim
+        for key in ("hidden_size", "n_embd", "intermediate_size", "vocab_size"):
+            if key in huge:
+                huge[key] = 1 << 20
+        yield tag + ".huge", json.dumps(huge).encode()
+        wrong = {k: (str(v) if isinstance(v, int) else v) for k, v in cfg.items()}
+        yield tag + ".types", json.dumps(wrong).encode()
+
+
+def shrink_tokenizer(tok, keep=300):
+    """The same components with the first `keep` vocabulary entries and the merges among them."""
+    model = tok.get("model") or {}
+    vocab = model.get("vocab")
+    if isinstance(vocab, dict):
+        kept = dict(sorted(vocab.items(), key=lambda kv: kv[1])[:keep])
+        model["vocab"] = kept
+        merges = []
+        for m in model.get("merges") or []:
+            a, b = m.split(" ", 1) if isinstance(m, str) else m
+            if a in kept and b in kept and a + b in kept:
+                merges.append(m)
+        model["merges"] = merges
+    ids = set(model.get("vocab", {}).values())
+    tok["added_tokens"] = [t for t in tok.get("added_tokens") or [] if t.get("id") in ids][:8]
+    return tok
+
+
+def tokenizer_seeds(shared):
+    root = shared or ""
+    paths = sorted(glob.glob(os.path.join(root, "fixtures/tokenizers/*/tokenizer.json")))
+    paths += sorted(glob.glob(os.path.join(root, "fixtures/models/aidreams260k/tokenizer.json")))
+    for path in paths:
+        folder = os.path.dirname(path)
+        tag = os.path.basename(folder)
+        with open(path, "rb") as f:
+            tok = shrink_tokenizer(json.load(f))
+        texts = ["Hello world", "caf\u00e9 \u2581x\n\t"]
+        cases = os.path.join(folder, "cases.jsonl")
+        if os.path.exists(cases):
+            with open(cases, encoding="utf-8") as f:
+                texts = [json.loads(line)["text"] for line in f][:6]
+        blob = json.dumps(tok, ensure_ascii=False).encode()
+        for i, text in enumerate(texts):
+            yield "%s.%d" % (tag, i), blob + b"\0" + text.encode("utf-8", "surrogatepass")
+
+
+SEEDS = {"safetensors": safetensors_seeds, "config": config_seeds,
+         "tokenizer": tokenizer_seeds, "none": lambda shared: iter(())}
+
+
 def main():
-    fuzzer, corpus, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    shared = sys.argv[4] if len(sys.argv) > 4 else ""
-    os.makedirs(corpus, exist_ok=True)
-    for name, blob in seeds(shared):
-        with open(os.path.join(corpus, name), "wb") as f:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="safetensors", choices=sorted(SEEDS))
+    ap.add_argument("--shared", default="")
+    ap.add_argument("--artifacts", default="")
+    ap.add_argument("fuzzer")
+    ap.add_argument("corpus")
+    ap.add_argument("seconds", type=int)
+    args = ap.parse_args()
+    os.makedirs(args.corpus, exist_ok=True)
+    for name, blob in SEEDS[args.seeds](args.shared):
+        with open(os.path.join(args.corpus, name), "wb") as f:
             f.write(blob)
-    cmd = [fuzzer, "-max_total_time=%d" % seconds, "-max_len=65536", "-timeout=10",
-           "-rss_limit_mb=2048", "-print_final_stats=1", corpus]
+    cmd = [args.fuzzer, "-max_total_time=%d" % args.seconds, "-timeout=10",
+           "-rss_limit_mb=2048", "-malloc_limit_mb=1024", "-print_final_stats=1"]
+    if args.artifacts:
+        os.makedirs(args.artifacts, exist_ok=True)
+        cmd.append("-artifact_prefix=" + os.path.join(args.artifacts, ""))
+    cmd.append(args.corpus)
     print(" ".join(cmd), flush=True)
-    return subprocess.call(cmd, cwd=os.path.dirname(corpus))
+    return subprocess.call(cmd, cwd=os.path.dirname(os.path.abspath(args.corpus)))
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@
 namespace mistudio {
 
 struct PipelineRequest {
-    std::string runJson;     // RUN.json text (keys in docs and examples/)
-    std::string projectPath; // NAME.mistudio (created when missing)
-    std::string source;      // where the JSON came from, for error messages
+    std::string runJson;            // RUN.json text (keys in docs and examples/)
+    std::string projectPath;        // NAME.mistudio (created when missing)
+    std::string source;             // where the JSON came from, for error messages
+    bool ignoreMemoryCheck = false; // run even when the memory plan predicts it cannot fit
 };
 
 /// One trained SAE: a hook times one entry of the `sae` sweep, recorded as its own run.

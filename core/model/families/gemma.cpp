@@ -1,6 +1,8 @@
 // gemma: (1 + w) RMSNorm, embeddings scaled by sqrt(hidden_size), GeGLU (tanh GELU), tied head.
 #include "model/family.h"
 
+#include <nlohmann/json.hpp>
+
 namespace mistudio::model {
 
 namespace {

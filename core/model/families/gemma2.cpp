@@ -3,6 +3,7 @@
 #include "model/family.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace mistudio::model {
 

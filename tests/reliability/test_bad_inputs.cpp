@@ -1,0 +1,159 @@
+// Bad input through the CLI (issue 12): each case must exit 1 (not crash) with a message that
+// names what is wrong and where. Regressions of the fuzzers' findings are here: a config.json or
+// tokenizer.json nested 200,000 deep (stack overflow in recursive readers), token ids that are
+// floats or huge (undefined float → int conversion, a 2^31-entry table), plus NaN activations
+// into training and an absurd config.json size claim.
+#include "reliability_support.h"
+#include "test_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <limits>
+
+using namespace mistudio::test;
+
+namespace {
+
+const QString kModel = QStringLiteral("fixtures/models/aidreams260k");
+
+void writeText(const QString& path, const QByteArray& text) {
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(text);
+}
+
+QByteArray nested(int depth, const QByteArray& open, const QByteArray& inner,
+                  const QByteArray& close) {
+    return open.repeated(depth) + inner + close.repeated(depth);
+}
+
+/// Expects a clean refusal: exit code 1 and every word in stderr.
+void expectRefusal(const CliRun& r, const QStringList& words) {
+    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(r.err)));
+    for (const QString& w : words)
+        QVERIFY2(QString::fromUtf8(r.err).contains(w), qPrintable(w + " not in: " + r.err));
+}
+
+} // namespace
+
+class TestBadInputs : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void deeplyNestedConfigJson();
+    void configClaimingATrillionParameters();
+    void tokenizerIdsThatAreNotTokenIds();
+    void deeplyNestedTokenizerJson();
+    void nanActivationsIntoTraining();
+
+private:
+    QJsonObject baseTokenizer() const;
+    CliRun tokenize(const QString& dir);
+    QTemporaryDir m_dir;
+};
+
+void TestBadInputs::initTestCase() {
+    if (cliPath().isEmpty())
+        QSKIP("MISTUDIO_CLI is not set to a built mistudio-cli");
+    writeText(m_dir.filePath("text.jsonl"), "{\"text\": \"hello world\"}\n");
+}
+
+QJsonObject TestBadInputs::baseTokenizer() const {
+    QFile f(QString::fromStdString(fixture(kModel)) + "/tokenizer.json");
+    f.open(QIODevice::ReadOnly);
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+CliRun TestBadInputs::tokenize(const QString& dir) {
+    return runCli({"tokenize", "--tokenizer", dir, "--input", m_dir.filePath("text.jsonl")});
+}
+
+void TestBadInputs::deeplyNestedConfigJson() {
+    const QString dir = m_dir.filePath("deep-config");
+    writeText(dir + "/config.json",
+              "{\"model_type\": \"gpt2\", \"n_layer\": " + nested(200000, "[", "1", "]") + "}");
+    expectRefusal(runCli({"inspect", dir}), {"nested deeper than 64", dir + "/config.json"});
+}
+
+void TestBadInputs::configClaimingATrillionParameters() {
+    const QString dir = m_dir.filePath("huge-config");
+    writeText(dir + "/config.json", QJsonDocument(QJsonObject{{"model_type", "llama"},
+                                                              {"hidden_size", 1 << 20},
+                                                              {"intermediate_size", 1 << 22},
+                                                              {"num_hidden_layers", 1000},
+                                                              {"num_attention_heads", 4096},
+                                                              {"vocab_size", 1 << 20}})
+                                        .toJson());
+    expectRefusal(runCli({"inspect", dir}), {"parameters", dir + "/config.json"});
+}
+
+void TestBadInputs::tokenizerIdsThatAreNotTokenIds() {
+    MISTUDIO_REQUIRE_FIXTURE(kModel);
+    const QJsonObject base = baseTokenizer();
+    QVERIFY(base["model"].toObject()["vocab"].isObject());
+    struct Case {
+        const char* name;
+        QJsonValue id;
+    };
+    for (const Case& c : {Case{"float", 1e15}, Case{"huge", 2147483647.0}, Case{"negative", -3},
+                          Case{"fraction", 2.5}}) {
+        QJsonObject tok = base, model = tok["model"].toObject();
+        QJsonObject vocab = model["vocab"].toObject();
+        vocab.insert(QStringLiteral("zzz-bad-token"), c.id);
+        model["vocab"] = vocab;
+        tok["model"] = model;
+        const QString dir = m_dir.filePath(QStringLiteral("tok-%1").arg(c.name));
+        writeText(dir + "/tokenizer.json", QJsonDocument(tok).toJson());
+        expectRefusal(tokenize(dir), {"zzz-bad-token", "not an integer in [0, 16777216)",
+                                      dir + "/tokenizer.json"});
+    }
+    // An added token's id and a template post-processor's id are checked the same way.
+    QJsonObject tok = base;
+    QJsonArray added = tok["added_tokens"].toArray();
+    added.append(QJsonObject{{"id", 1e12}, {"content", "<bad>"}, {"special", true}});
+    tok["added_tokens"] = added;
+    const QString dir = m_dir.filePath("tok-added");
+    writeText(dir + "/tokenizer.json", QJsonDocument(tok).toJson());
+    expectRefusal(tokenize(dir), {"added token '<bad>'", "not an integer"});
+}
+
+void TestBadInputs::deeplyNestedTokenizerJson() {
+    MISTUDIO_REQUIRE_FIXTURE(kModel);
+    QJsonObject tok = baseTokenizer();
+    tok["pre_tokenizer"] = QStringLiteral("@DEEP@");
+    QByteArray text = QJsonDocument(tok).toJson(QJsonDocument::Compact);
+    text.replace("\"@DEEP@\"", nested(200000, "{\"type\":\"Sequence\",\"pretokenizers\":[",
+                                      "{\"type\":\"Whitespace\"}", "]}"));
+    const QString dir = m_dir.filePath("tok-deep");
+    writeText(dir + "/tokenizer.json", text);
+    expectRefusal(tokenize(dir), {"nested deeper than 64", dir + "/tokenizer.json"});
+}
+
+void TestBadInputs::nanActivationsIntoTraining() {
+    std::vector<float> values = randomValues(2048 * 16, 3);
+    values[700 * 16 + 5] = std::numeric_limits<float>::quiet_NaN();
+    values[900 * 16] = std::numeric_limits<float>::infinity();
+    const QString acts = m_dir.filePath("nan-acts.safetensors");
+    writeSafetensors(acts, {{"activations", {2048, 16}, values}});
+    const QJsonObject run{
+        {"activations", acts},
+        {"tokens", 2048},
+        {"out", m_dir.filePath("nan-out")},
+        {"sae",
+         QJsonObject{{"architecture", "topk"}, {"k", 4}, {"d_sae", 32}, {"batch_size", 64}}}};
+    writeText(m_dir.filePath("nan-run.json"), QJsonDocument(run).toJson());
+    const CliRun r = runCli({"train", "--config", m_dir.filePath("nan-run.json")});
+    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(r.err)));
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains("NaN", Qt::CaseInsensitive) || err.contains("finite"), qPrintable(err));
+}
+
+QTEST_GUILESS_MAIN(TestBadInputs)
+#include "test_bad_inputs.moc"
