@@ -32,7 +32,7 @@ const std::vector<Command>& benchCommands() {
          "bench quant ...",
          runBenchQuant},
         {"memory", "Peak RSS vs predicted memory, load time and tokens/s of a quantized extraction",
-         "bench memory --model DIR --quant nf4 --hook HOOK --tokens N",
+         "bench memory --model DIR --quant nf4 --hook HOOK --tokens N [--device D] [--double-quant]",
          runBenchMemory},
     };
     return table;

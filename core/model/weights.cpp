@@ -60,6 +60,10 @@ at::Tensor WeightReader::opt(const std::string& name, const std::vector<int64_t>
     const std::string actual = checked(name, shape, false);
     if (actual.empty())
         return {};
+    if (m_matrixViews && shape.size() == 2) {
+        m_viewed.push_back(actual);
+        return m_st->view(actual);
+    }
     // load() copies out of the mapping (converting dtype); the pages can then be dropped.
     at::Tensor t = m_st->load(actual, m_dtype);
     m_st->release(actual);
@@ -74,6 +78,22 @@ quant::QuantizedTensor WeightReader::quantized(const std::string& name,
     quant::QuantizedTensor q = quant::quantize(m_st->view(actual), config);
     m_st->release(actual);
     return m_device.is_cpu() ? q : q.to(m_device);
+}
+
+at::Tensor WeightReader::view(const std::string& name, const std::vector<int64_t>& shape) const {
+    return m_st->view(checked(name, shape, true));
+}
+
+void WeightReader::releaseViews() const {
+    for (const std::string& name : m_viewed)
+        m_st->release(name);
+    m_viewed.clear();
+}
+
+void WeightReader::release(const std::string& name) const {
+    const std::string actual = resolve(name);
+    if (!actual.empty())
+        m_st->release(actual);
 }
 
 at::ScalarType WeightReader::savedDtype(const std::string& name) const {

@@ -16,6 +16,7 @@
 #include "mistudio/result.h"
 #include "model/transformer.h"
 #include "pipeline/run_spec.h"
+#include "quant/quant.h"
 #include "sae/eval_model.h"
 #include "sae/run.h"
 #include "sae/saelens.h"
@@ -61,7 +62,7 @@ std::string localDataset(const std::string& spec, JobContext& ctx) {
 }
 
 int64_t recordModel(Project& project, const std::string& ref, const std::string& folder, const ModelInfo& info,
-                    const std::string& quant) {
+                    const std::string& quant, const std::string& device) {
     ModelRecord m;
     m.hubId = ref;
     m.localPath = folder;
@@ -71,7 +72,9 @@ int64_t recordModel(Project& project, const std::string& ref, const std::string&
     m.vocabSize = info.vocabSize;
     m.quantSaved = info.dtype;
     m.quantRequested = quant;
-    m.quantEffective = quant;
+    // What runs: bf16/fp16 fall back to fp32 on the CPU (quant::resolveComputeType).
+    m.quantEffective = quant::quantModeName(
+        quant::resolveComputeType(quant::parseQuantMode(quant), at::kFloat, device).mode);
     return project.addModel(m);
 }
 
@@ -114,7 +117,8 @@ sae::RunResult train(Project& project, int64_t runId, const pipeline::RunSpec& s
 nlohmann::json evaluate(Project& project, int64_t runId, const pipeline::RunSpec& spec, const std::string& folder,
                         const std::string& dataset, const std::string& saeFolder, JobContext& ctx) {
     ctx.progress("evaluate", 0, 1, "runs");
-    auto model = model::Transformer::open(folder, {.device = spec.device});
+    // The SAE is evaluated spliced into the model it was trained on: the same --quant.
+    auto model = model::Transformer::open(folder, {.device = spec.device, .quant = spec.quant});
     data::DatasetSpec ds;
     ds.path = dataset;
     ds.textField = spec.textField;
@@ -153,7 +157,7 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
     ctx.progress("download", 1, 1, "models");
     ctx.progress("load", 0, 1, "models");
     const ModelInfo info = inspectModel(folder);
-    const int64_t modelId = recordModel(project, spec.model, folder, info, spec.quant);
+    const int64_t modelId = recordModel(project, spec.model, folder, info, spec.quant, spec.device);
     const int64_t datasetId = project.addDataset({0, spec.dataset, 0, 0});
     const int64_t runId = findOrCreateRun(project, json.dump(), spec, modelId, datasetId, spec.device);
     ctx.progress("load", 1, 1, "models");

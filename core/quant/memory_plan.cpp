@@ -67,7 +67,7 @@ bool isVocabMatrix(const std::string& name, const model::Family& f) {
 }
 
 int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab,
-                      bool conv1d) {
+                      bool conv1d, bool doubleQuant) {
     const int64_t n = t.numel();
     if (vocab && quant::traits(mode).quantized)
         return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
@@ -79,7 +79,13 @@ int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linea
     const auto& tr = quant::traits(mode);
     if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per output row
         return n + (conv1d ? t.shape.back() : t.shape.front()) * 4;
-    return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
+    const int64_t blocks = (n + tr.blockSize - 1) / tr.blockSize;
+    if (doubleQuant && mode == quant::QuantMode::NF4) {
+        // Packed codes, int8 scales padded to whole groups of 256, one fp32 absmax per group.
+        const int64_t groups = (blocks + quant::kDoubleQuantBlock - 1) / quant::kDoubleQuantBlock;
+        return blocks * tr.blockSize / 2 + groups * (quant::kDoubleQuantBlock + 4);
+    }
+    return blocks * tr.bytesPerBlock;
 }
 } // namespace
 
@@ -92,8 +98,27 @@ std::string formatBytes(int64_t bytes) {
     return buf;
 }
 
+namespace {
+/// Fused matrices the families assemble from separate tensors (q|k|v, gate|up): while such a
+/// group is quantized, its parts' file pages and the fused copy (stored dtype) coexist.
+std::string fusedGroup(const std::string& name) {
+    for (const char* part : {"q_proj.", "k_proj.", "v_proj."})
+        if (name.find(part) != std::string::npos)
+            return name.substr(0, name.find(part)) + "qkv";
+    for (const char* part : {"gate_proj.", "up_proj."})
+        if (name.find(part) != std::string::npos)
+            return name.substr(0, name.find(part)) + "gate_up";
+    return name;
+}
+
+/// Temporaries of quantizing or dequantizing one chunk of kChunkWeights weights (fp32 values,
+/// int64 codebook indices, the fp32 scratch and its products).
+constexpr int64_t kChunkTemporaryBytes = 24 * quant::kChunkWeights;
+} // namespace
+
 MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const quant::QuantMode mode = quant::parseQuantMode(req.quant);
+    const bool quantized = quant::traits(mode).quantized;
     const ModelInfo info = inspectModel(req.modelFolder);
     const io::SafetensorsModel weights = io::SafetensorsModel::open(req.modelFolder);
     const model::Family& family = model::findFamily(info.modelType);
@@ -102,8 +127,7 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const int64_t deepest = deepestLayer(req.upToHook, info.nLayers);
     p.needsUnembedding = req.upToHook.empty();
     p.layersLoaded = std::min(deepest + 1, info.nLayers);
-    int64_t largestLinear = 0, largestSaved = 0;
-    std::map<int64_t, int64_t> layerLinear; // per block: weights of its matrices
+    std::map<std::string, int64_t> loadTransient; // file pages (+ fused copy) per quantized matrix
     for (const std::string& name : weights.names()) {
         const io::TensorInfo& t = weights.info(name);
         const int64_t layer = layerOf(name);
@@ -116,16 +140,20 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             matchesAny(name, family,
                        {family.finalNormName + ".weight", family.finalNormName + ".bias"}))
             continue;
+        const bool vocab = isVocabMatrix(name, family);
+        // Quantized runs gather embedding rows from the file; only an unembedding (tied: the
+        // embedding matrix again) is held, as int8, and it is read like a block matrix.
+        if (quantized && vocab &&
+            !(p.needsUnembedding && (info.tiedEmbeddings || isUnembedding(name))))
+            continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
         // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
         p.weightBytes +=
-            bytesInFormat(t, mode, linear, isVocabMatrix(name, family), info.modelType == "gpt2");
-        if (linear) {
-            largestLinear = std::max(largestLinear, t.numel());
-            layerLinear[layer] += t.numel();
+            bytesInFormat(t, mode, linear, vocab, info.modelType == "gpt2", req.doubleQuant);
+        if (quantized && (linear || vocab)) {
+            const std::string group = fusedGroup(name);
+            loadTransient[group] += (group == name ? 1 : 2) * static_cast<int64_t>(t.nbytes());
         }
-        if (linear) // its mapped pages and its fp32 copy coexist while it is read
-            largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
     }
     const int64_t tokens = req.batch * req.seq;
     // Residual + attention/MLP intermediates of one layer, and the attention scores of one layer.
@@ -133,19 +161,13 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
                         4 * req.batch * info.nHeads * req.seq * req.seq;
     if (p.needsUnembedding)
         p.activationBytes += 4 * tokens * info.vocabSize;
-    // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
-    // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
-    // matrix at a time, the int8 unembedding as a whole for logits. The largest of these is the
-    // transient on top of the weights.
-    int64_t largestLayer = 0;
-    for (const auto& [layer, n] : layerLinear)
-        largestLayer = std::max(largestLayer, n);
-    p.workspaceBytes =
-        (quant::traits(mode).quantized
-             ? std::max({4 * largestLayer + largestSaved, 4 * largestLinear,
-                         p.needsUnembedding ? 4 * info.vocabSize * info.dModel : int64_t(0)})
-             : 0) +
-        (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+    // Loading holds one matrix's file pages (and a fused copy) while it is quantized chunk by
+    // chunk; forwards dequantize one chunk of rows at a time (quant::linear).
+    int64_t largestLoad = 0;
+    for (const auto& [group, bytes] : loadTransient)
+        largestLoad = std::max(largestLoad, bytes);
+    p.workspaceBytes = (quantized ? largestLoad + kChunkTemporaryBytes : 0) +
+                       (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }

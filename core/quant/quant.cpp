@@ -73,13 +73,19 @@ void doubleQuantize(QuantizedTensor& q, const at::Tensor& absmax) {
                    .flatten();
 }
 
-at::Tensor blockScales(const QuantizedTensor& q) {
+// fp32 scales of blocks b0 .. b0+nb-1. Double-quantized scales are decoded per range, so a
+// chunked dequantization never materialises the fp32 scales of the whole tensor.
+at::Tensor blockScales(const QuantizedTensor& q, int64_t b0, int64_t nb) {
     if (!q.doubleQuant)
-        return q.scales;
-    at::Tensor s =
-        q.scales.to(at::kFloat).view({-1, kDoubleQuantBlock}) / 127.0f * q.scales2.unsqueeze(1);
-    const int64_t blocks = (q.numel() + q.blockSize - 1) / q.blockSize;
-    return s.flatten().narrow(0, 0, blocks) + q.scaleOffset;
+        return q.scales.narrow(0, b0, nb);
+    const at::Tensor block = at::arange(b0, b0 + nb, q.scales.options().dtype(at::kLong))
+                                 .div(kDoubleQuantBlock, "floor");
+    return q.scales.narrow(0, b0, nb).to(at::kFloat) / 127.0f * q.scales2.index_select(0, block) +
+           q.scaleOffset;
+}
+
+int64_t blockCount(const QuantizedTensor& q) {
+    return (q.numel() + q.blockSize - 1) / q.blockSize;
 }
 
 // Rows (int8) or blocks (4-bit) are processed kChunkWeights at a time, so quantizing or
@@ -142,8 +148,7 @@ void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantCo
 
 void dequantizeBlocked(const QuantizedTensor& q, const at::Tensor& outFlat) {
     const int64_t n = q.numel(), block = q.blockSize;
-    const int64_t nBlocks = (n + block - 1) / block;
-    const at::Tensor scales = blockScales(q);
+    const int64_t nBlocks = blockCount(q);
     const at::Tensor book = q.mode == QuantMode::NF4 ? nf4Codebook(q.data.device()) : at::Tensor();
     const int64_t step = chunkOf(block);
     for (int64_t b0 = 0; b0 < nBlocks; b0 += step) {
@@ -153,7 +158,7 @@ void dequantizeBlocked(const QuantizedTensor& q, const at::Tensor& outFlat) {
         const at::Tensor values = q.mode == QuantMode::NF4
                                       ? book.index_select(0, codes.to(at::kLong))
                                       : codes.to(at::kFloat) - 8.0f;
-        const at::Tensor scaled = values.view({nb, block}) * scales.narrow(0, b0, nb).unsqueeze(1);
+        const at::Tensor scaled = values.view({nb, block}) * blockScales(q, b0, nb).unsqueeze(1);
         outFlat.narrow(0, e0, e1 - e0).copy_(scaled.view({-1}).narrow(0, 0, e1 - e0));
     }
 }
@@ -235,12 +240,16 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
     return q;
 }
 
-void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out) {
+void checkDequantOutput(const QuantizedTensor& q, const at::Tensor& out) {
     if (out.numel() != q.numel() || !out.is_contiguous() || out.device() != q.data.device())
         throw Exception(ErrorCode::InvalidArgument,
                         "dequantizeInto needs a contiguous output with the weight's " +
                             std::to_string(q.numel()) + " elements on its device",
                         quantModeName(q.mode), {});
+}
+
+void dequantizeIntoReference(const QuantizedTensor& q, const at::Tensor& out) {
+    checkDequantOutput(q, out);
     switch (q.mode) {
     case QuantMode::None:
     case QuantMode::BF16:
@@ -292,10 +301,41 @@ at::Tensor dequantizeRows(const QuantizedTensor& q, const at::Tensor& rows, at::
     sub.shape = {idx.numel(), cols};
     sub.data = q.data.view({q.shape[0], cols / 2}).index_select(0, idx).reshape({-1});
     sub.doubleQuant = false;
-    sub.scales =
-        blockScales(q).view({q.shape[0], cols / q.blockSize}).index_select(0, idx).reshape({-1});
+    sub.scales = blockScales(q, 0, blockCount(q))
+                     .view({q.shape[0], cols / q.blockSize})
+                     .index_select(0, idx)
+                     .reshape({-1});
     sub.scales2 = at::Tensor();
     return dequantize(sub, dtype).view(outShape);
+}
+
+bool rowSliceable(const QuantizedTensor& q) {
+    if (q.shape.size() != 2)
+        return false;
+    return !traits(q.mode).quantized || q.mode == QuantMode::Int8 || q.shape[1] % q.blockSize == 0;
+}
+
+QuantizedTensor rowSlice(const QuantizedTensor& q, int64_t row0, int64_t rows) {
+    if (!rowSliceable(q) || row0 < 0 || rows < 0 || row0 + rows > q.shape[0])
+        throw Exception(ErrorCode::InvalidArgument,
+                        "rows " + std::to_string(row0) + "+" + std::to_string(rows) +
+                            " cannot be sliced from this weight",
+                        quantModeName(q.mode), "Check rowSliceable() and the row range first");
+    QuantizedTensor sub;
+    sub.mode = q.mode;
+    sub.blockSize = q.blockSize;
+    sub.shape = {rows, q.shape[1]};
+    if (!traits(q.mode).quantized || q.mode == QuantMode::Int8) {
+        sub.data = q.data.narrow(0, row0, rows);
+        if (q.scales.defined())
+            sub.scales = q.scales.narrow(0, row0, rows);
+        return sub;
+    }
+    // Whole blocks per row: the rows' codes and scales are contiguous ranges.
+    const int64_t cols = q.shape[1], perRow = cols / q.blockSize;
+    sub.data = q.data.narrow(0, row0 * cols / 2, rows * cols / 2);
+    sub.scales = blockScales(q, row0 * perRow, rows * perRow);
+    return sub;
 }
 
 at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype) {

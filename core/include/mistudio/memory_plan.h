@@ -14,6 +14,7 @@ struct MemoryPlanRequest {
     std::string upToHook;        // deepest hook the run reads; empty: the whole model with logits
     int64_t batch = 8;
     int64_t seq = 128;
+    bool doubleQuant = false;    // nf4 with 8-bit block scales
 };
 
 struct MemoryPrediction {
