@@ -5,6 +5,8 @@
 #include "mistudio/environment.h"
 #include "mistudio/model_info.h"
 #include "mistudio/result.h"
+#include "model/mapped_pages.h"
+#include "quant/streaming.h"
 
 namespace mistudio::model {
 
@@ -79,15 +81,20 @@ void Transformer::ensureLayers(int64_t n) {
 }
 
 void Transformer::quantizeLayer(LayerWeights& w) const {
-    // The reader hands the matrices out as views of the mapping (or, where a family fuses
-    // q|k|v or gate|up, one copy in the stored dtype); each is quantized chunk by chunk and its
-    // pages dropped before the next, so the peak transient is one matrix's file pages.
+    // The reader hands the matrices out as views of the mapping (families that fuse q|k|v or
+    // gate|up from separate tensors have copied those already: their pages go now). Each view is
+    // quantized chunk by chunk and every consumed chunk's pages are dropped at once, so the
+    // transient is one chunk of file pages, never a float copy of the block.
+    m_reader->releaseViews();
+    const MappedRanges mapped(*m_st);
     const quant::QuantConfig config{m_plan.mode, 0, m_doubleQuant};
     for (auto [f, q] : {std::pair{&w.wqkv, &w.qkvQ}, std::pair{&w.wo, &w.woQ},
                         std::pair{&w.wIn, &w.wInQ}, std::pair{&w.wOut, &w.wOutQ}}) {
-        *q = quant::quantize(f->device() == m_device ? *f : f->to(m_device), config);
+        const at::Tensor source = *f;
+        *q = quant::quantizeStreaming(source.device() == m_device ? source : source.to(m_device),
+                                      config, [&](const at::Tensor& part) { mapped.drop(part); });
+        mapped.drop(source);
         *f = at::Tensor();
-        m_reader->releaseViews();
     }
 }
 

@@ -1,6 +1,8 @@
 #include "io/safetensors.h"
 #include "mistudio/result.h"
 #include "model/family.h"
+#include "model/mapped_pages.h"
+#include "quant/streaming.h"
 
 #include <sstream>
 
@@ -74,8 +76,11 @@ quant::QuantizedTensor WeightReader::quantized(const std::string& name,
                                                const std::vector<int64_t>& shape,
                                                const quant::QuantConfig& config) const {
     const std::string actual = checked(name, shape, true);
-    // quantize() reads the zero-copy view chunk by chunk: no float copy of the whole tensor.
-    quant::QuantizedTensor q = quant::quantize(m_st->view(actual), config);
+    // Quantized from the zero-copy view chunk by chunk, each chunk's pages dropped once read:
+    // no float copy of the tensor, and at most a chunk of it mapped.
+    const MappedRanges mapped(*m_st);
+    quant::QuantizedTensor q = quant::quantizeStreaming(
+        m_st->view(actual), config, [&](const at::Tensor& part) { mapped.drop(part); });
     m_st->release(actual);
     return m_device.is_cpu() ? q : q.to(m_device);
 }

@@ -17,8 +17,9 @@
 namespace mistudio {
 
 namespace {
-// LibTorch, OpenBLAS and the process itself, measured as RSS of mistudio-cli before loading.
-constexpr int64_t kRuntimeBaselineBytes = 220ll << 20;
+// LibTorch, OpenBLAS and the process itself: RSS of mistudio-cli before loading (`bench memory`
+// prints it: 153 MiB on Debian 12, LibTorch 1.13.1 CPU).
+constexpr int64_t kRuntimeBaselineBytes = 153ll << 20;
 
 /// Deepest block a hook needs: -1 for hook_embed, nLayers for ln_final / logits.
 int64_t deepestLayer(const std::string& hook, int64_t nLayers) {
@@ -99,16 +100,14 @@ std::string formatBytes(int64_t bytes) {
 }
 
 namespace {
-/// Fused matrices the families assemble from separate tensors (q|k|v, gate|up): while such a
-/// group is quantized, its parts' file pages and the fused copy (stored dtype) coexist.
-std::string fusedGroup(const std::string& name) {
-    for (const char* part : {"q_proj.", "k_proj.", "v_proj."})
+/// Parts of the matrices families fuse from separate tensors (q|k|v, gate|up): a block's fused
+/// copies (stored dtype) and their parts' file pages coexist before the block is quantized.
+bool isFusedPart(const std::string& name) {
+    // ".v_proj." and not "qkv_proj.", ".up_proj." and not "gate_up_proj." (already fused).
+    for (const char* part : {".q_proj.", ".k_proj.", ".v_proj.", ".gate_proj.", ".up_proj."})
         if (name.find(part) != std::string::npos)
-            return name.substr(0, name.find(part)) + "qkv";
-    for (const char* part : {"gate_proj.", "up_proj."})
-        if (name.find(part) != std::string::npos)
-            return name.substr(0, name.find(part)) + "gate_up";
-    return name;
+            return true;
+    return false;
 }
 
 /// Temporaries of quantizing or dequantizing one chunk of kChunkWeights weights (fp32 values,
@@ -127,7 +126,9 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const int64_t deepest = deepestLayer(req.upToHook, info.nLayers);
     p.needsUnembedding = req.upToHook.empty();
     p.layersLoaded = std::min(deepest + 1, info.nLayers);
-    std::map<std::string, int64_t> loadTransient; // file pages (+ fused copy) per quantized matrix
+    // Per quantized matrix (a block's fused parts together): file pages (+ fused copies) while
+    // it is read, and the bytes it held already in their place (none for fused copies).
+    std::map<std::string, std::pair<int64_t, int64_t>> loadTransient;
     for (const std::string& name : weights.names()) {
         const io::TensorInfo& t = weights.info(name);
         const int64_t layer = layerOf(name);
@@ -148,11 +149,20 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
         // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
-        p.weightBytes +=
+        const int64_t held =
             bytesInFormat(t, mode, linear, vocab, info.modelType == "gpt2", req.doubleQuant);
+        p.weightBytes += held;
         if (quantized && (linear || vocab)) {
-            const std::string group = fusedGroup(name);
-            loadTransient[group] += (group == name ? 1 : 2) * static_cast<int64_t>(t.nbytes());
+            // Streamed matrices map one chunk of their file pages at a time; fused parts are
+            // copied (and their pages mapped) for the whole block before it is quantized.
+            const int64_t bytes = static_cast<int64_t>(t.nbytes());
+            const bool fused = isFusedPart(name);
+            auto& [pages, kept] =
+                loadTransient[fused ? "fused." + std::to_string(layer) : name];
+            pages += fused ? 2 * bytes
+                           : std::min(bytes, quant::kChunkWeights * bytes / std::max<int64_t>(
+                                                                              1, t.numel()));
+            kept += fused ? 0 : held;
         }
     }
     const int64_t tokens = req.batch * req.seq;
@@ -161,13 +171,15 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
                         4 * req.batch * info.nHeads * req.seq * req.seq;
     if (p.needsUnembedding)
         p.activationBytes += 4 * tokens * info.vocabSize;
-    // Loading holds one matrix's file pages (and a fused copy) while it is quantized chunk by
-    // chunk; forwards dequantize one chunk of rows at a time (quant::linear).
-    int64_t largestLoad = 0;
+    // The peak is the larger of two phases. Loading: the last block's matrix being quantized
+    // holds a chunk of file pages (or the fused copies) in place of its quantized bytes, chunk
+    // temporaries on top. Forward: the activations plus one dequantized chunk's temporaries.
+    int64_t loadExtra = 0;
     for (const auto& [group, bytes] : loadTransient)
-        largestLoad = std::max(largestLoad, bytes);
-    p.workspaceBytes = (quantized ? largestLoad + kChunkTemporaryBytes : 0) +
-                       (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+        loadExtra = std::max(loadExtra, bytes.first - bytes.second);
+    const int64_t transient =
+        quantized ? kChunkTemporaryBytes + std::max(int64_t(0), loadExtra - p.activationBytes) : 0;
+    p.workspaceBytes = transient + (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }

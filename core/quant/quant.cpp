@@ -1,5 +1,6 @@
 // Reference quantize/dequantize for int8, nf4 and int4 weights (torch ops, any device).
 #include "quant/quant.h"
+#include "quant/streaming.h"
 
 #include "mistudio/result.h"
 
@@ -94,7 +95,7 @@ int64_t chunkOf(int64_t unit) {
     return std::max<int64_t>(1, kChunkWeights / std::max<int64_t>(unit, 1));
 }
 
-void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight) {
+void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight, const ChunkDone& done) {
     const int64_t rows = q.shape.empty() ? 1 : q.shape[0];
     const at::Tensor w = weight.reshape({rows, -1});
     const auto options = weight.options().dtype(at::kFloat);
@@ -109,6 +110,8 @@ void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight) {
         const at::Tensor scale = nonZero(part.abs().amax(1) / 127.0f);
         q.scales.narrow(0, r0, nr).copy_(scale);
         q.data.narrow(0, r0, nr).copy_((part / scale.unsqueeze(1)).round().clamp(-127, 127));
+        if (done)
+            done(w.narrow(0, r0, nr));
     }
 }
 
@@ -125,7 +128,8 @@ std::pair<at::Tensor, at::Tensor> quantizeBlocks(const at::Tensor& blocks, Quant
     return {packNibbles(codes.to(at::kByte).flatten()), scale};
 }
 
-void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config) {
+void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config,
+                     const ChunkDone& done) {
     const int64_t n = q.numel(), block = q.blockSize;
     const int64_t nBlocks = (n + block - 1) / block;
     const at::Tensor flat = weight.reshape({-1});
@@ -139,6 +143,8 @@ void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantCo
         auto [packed, scale] = quantizeBlocks(toBlocks(flat.narrow(0, e0, e1 - e0), block), q.mode);
         q.data.narrow(0, e0 / 2, nb * block / 2).copy_(packed);
         scales.narrow(0, b0, nb).copy_(scale);
+        if (done)
+            done(flat.narrow(0, e0, e1 - e0));
     }
     if (config.doubleQuant && q.mode == QuantMode::NF4)
         doubleQuantize(q, scales);
@@ -218,6 +224,11 @@ at::Tensor unpackNibbles(const at::Tensor& packed) {
 }
 
 QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
+    return quantizeStreaming(weight, config, {});
+}
+
+QuantizedTensor quantizeStreaming(const at::Tensor& weight, const QuantConfig& config,
+                                  const ChunkDone& done) {
     if (!at::isFloatingType(weight.scalar_type()))
         throw Exception(ErrorCode::InvalidArgument,
                         std::string("cannot quantize a tensor of type ") +
@@ -230,11 +241,11 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
     case QuantMode::None: q.data = weight.to(at::kFloat).contiguous(); break;
     case QuantMode::BF16: q.data = weight.to(at::kBFloat16).contiguous(); break;
     case QuantMode::FP16: q.data = weight.to(at::kHalf).contiguous(); break;
-    case QuantMode::Int8: quantizeInt8(q, weight); break;
+    case QuantMode::Int8: quantizeInt8(q, weight, done); break;
     case QuantMode::NF4:
     case QuantMode::Int4:
         q.blockSize = blockSizeFor(config);
-        quantizeBlocked(q, weight, config);
+        quantizeBlocked(q, weight, config, done);
         break;
     }
     return q;
