@@ -46,18 +46,19 @@ nlohmann::json identity(const ExtractRequest& r, const std::string& hook, int64_
         {"path", absolute(r.dataset.path)},
         {"text_field", r.dataset.textField},
         {"txt_split", r.dataset.txtSplit == data::TxtSplit::File ? "file" : "blank-lines"}};
-    nlohmann::json id = {{"model", absolute(r.model)},
-            {"revision", "local"},
-            {"hook", hook},
-            {"dataset", dataset},
-            {"text_field", r.dataset.textField},
-            {"context_length", r.contextLength},
-            {"quantization", r.quantization},
-            {"dtype", cacheDtypeName(parseCacheDtype(r.dtype))},
-            {"keep_special_tokens", r.keepSpecialTokens},
-            {"packing", r.packing == data::Packing::Concatenate ? "concatenate" : "document"},
-            {"rows_requested", r.tokens},
-            {"rows_per_shard", rowsPerShard}};
+    nlohmann::json id = {
+        {"model", absolute(r.model)},
+        {"revision", "local"},
+        {"hook", hook},
+        {"dataset", dataset},
+        {"text_field", r.dataset.textField},
+        {"context_length", r.contextLength},
+        {"quantization", r.quantization},
+        {"dtype", cacheDtypeName(parseCacheDtype(r.dtype))},
+        {"keep_special_tokens", r.keepSpecialTokens},
+        {"packing", r.packing == data::Packing::Concatenate ? "concatenate" : "document"},
+        {"rows_requested", r.tokens},
+        {"rows_per_shard", rowsPerShard}};
     if (r.doubleQuant) // only when set: caches written before the option keep their identity
         id["double_quant"] = true;
     return id;

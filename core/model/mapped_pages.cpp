@@ -35,8 +35,9 @@ void MappedRanges::drop(const at::Tensor& t) const {
         if (p < begin || e > end)
             continue;
         // Whole pages: a page shared with a neighbouring tensor is file data too, only re-read.
-        const uintptr_t lo = std::max(reinterpret_cast<uintptr_t>(p) / page * page,
-                                      (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page);
+        const uintptr_t lo =
+            std::max(reinterpret_cast<uintptr_t>(p) / page * page,
+                     (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page);
         const uintptr_t hi = std::min((reinterpret_cast<uintptr_t>(e) + page - 1) / page * page,
                                       reinterpret_cast<uintptr_t>(end) / page * page);
         if (hi > lo) // best effort: failure only keeps the pages resident a little longer

@@ -121,8 +121,8 @@ at::Tensor Transformer::unembed(const at::Tensor& x) const {
 int64_t Transformer::weightBytes() const {
     auto bytes = [](const at::Tensor& t) { return t.defined() ? int64_t(t.nbytes()) : 0; };
     // A mapped embedding is file pages, not process memory.
-    int64_t total = (m_embedMapped ? 0 : bytes(m_embed)) + bytes(m_posEmbed) +
-                    bytes(m_lmHeadBias) + bytes(m_finalNorm.weight) + bytes(m_finalNorm.bias);
+    int64_t total = (m_embedMapped ? 0 : bytes(m_embed)) + bytes(m_posEmbed) + bytes(m_lmHeadBias) +
+                    bytes(m_finalNorm.weight) + bytes(m_finalNorm.bias);
     if (!m_cfg.tieEmbeddings || m_embedMapped)
         total += bytes(m_lmHead) + m_lmHeadQ.bytes();
     for (const LayerWeights& w : m_layers) {
@@ -149,8 +149,8 @@ void Transformer::ensureHead(bool unembedding) {
         // int8, streamed from the mapping; tied models quantize their embedding matrix.
         const std::string name =
             c.tieEmbeddings ? m_family->embedName : m_family->lmHeadName + ".weight";
-        m_lmHeadQ = m_reader->quantized(name, {c.vocabSize, c.dModel},
-                                        {quant::QuantMode::Int8, 0, false});
+        m_lmHeadQ =
+            m_reader->quantized(name, {c.vocabSize, c.dModel}, {quant::QuantMode::Int8, 0, false});
     } else if (c.tieEmbeddings) {
         m_lmHead = m_embed; // the output projection is the (unscaled) input embedding
     } else {

@@ -157,11 +157,10 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             // copied (and their pages mapped) for the whole block before it is quantized.
             const int64_t bytes = static_cast<int64_t>(t.nbytes());
             const bool fused = isFusedPart(name);
-            auto& [pages, kept] =
-                loadTransient[fused ? "fused." + std::to_string(layer) : name];
+            auto& [pages, kept] = loadTransient[fused ? "fused." + std::to_string(layer) : name];
             pages += fused ? 2 * bytes
-                           : std::min(bytes, quant::kChunkWeights * bytes / std::max<int64_t>(
-                                                                              1, t.numel()));
+                           : std::min(bytes, quant::kChunkWeights * bytes /
+                                                 std::max<int64_t>(1, t.numel()));
             kept += fused ? 0 : held;
         }
     }

@@ -1,8 +1,8 @@
 // Reference quantize/dequantize for int8, nf4 and int4 weights (torch ops, any device).
 #include "quant/quant.h"
-#include "quant/streaming.h"
 
 #include "mistudio/result.h"
+#include "quant/streaming.h"
 
 #include <algorithm>
 #include <map>

@@ -6,7 +6,7 @@
 #ifdef MISTUDIO_WITH_CUDA_KERNELS
 #include "mistudio/kernels/kernels.h"
 #endif
-#if defined(MISTUDIO_WITH_CUDA_KERNELS) && defined(MISTUDIO_TORCH_CUDA) &&                        \
+#if defined(MISTUDIO_WITH_CUDA_KERNELS) && defined(MISTUDIO_TORCH_CUDA) &&                         \
     __has_include(<c10/cuda/CUDAStream.h>)
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -43,12 +43,11 @@ bool dequantizeWithKernel(const QuantizedTensor& q, const at::Tensor& out) {
                                          stream);
     } else {
         const bool dq = q.doubleQuant;
-        rc = kernels::dequantize4Bit(q.data.data_ptr<uint8_t>(), q.numel(), q.blockSize,
-                                     q.mode == QuantMode::NF4,
-                                     dq ? nullptr : q.scales.data_ptr<float>(),
-                                     dq ? q.scales.data_ptr<int8_t>() : nullptr,
-                                     dq ? q.scales2.contiguous().data_ptr<float>() : nullptr,
-                                     q.scaleOffset, out.data_ptr(), outType, stream);
+        rc = kernels::dequantize4Bit(
+            q.data.data_ptr<uint8_t>(), q.numel(), q.blockSize, q.mode == QuantMode::NF4,
+            dq ? nullptr : q.scales.data_ptr<float>(), dq ? q.scales.data_ptr<int8_t>() : nullptr,
+            dq ? q.scales2.contiguous().data_ptr<float>() : nullptr, q.scaleOffset, out.data_ptr(),
+            outType, stream);
     }
     if (rc != 0)
         throw Exception(ErrorCode::Internal,

@@ -53,8 +53,8 @@ struct Scales {
     __device__ float at(int64_t b) const {
         if (codes == nullptr)
             return fp32[b];
-        return __fadd_rn(__fmul_rn(__fdiv_rn(float(codes[b]), 127.0f), absmax2[b / kDoubleQuantBlock]),
-                         offset);
+        return __fadd_rn(
+            __fmul_rn(__fdiv_rn(float(codes[b]), 127.0f), absmax2[b / kDoubleQuantBlock]), offset);
     }
 };
 
@@ -94,11 +94,11 @@ int launch4(const uint8_t* packed, int64_t n, int64_t block, bool nf4, Scales s,
             cudaStream_t stream) {
     const unsigned grid = gridFor((n + 1) / 2);
     if (nf4)
-        dequant4Kernel<T, true><<<grid, kThreads, 0, stream>>>(packed, n, block, s,
-                                                               static_cast<T*>(out));
+        dequant4Kernel<T, true>
+            <<<grid, kThreads, 0, stream>>>(packed, n, block, s, static_cast<T*>(out));
     else
-        dequant4Kernel<T, false><<<grid, kThreads, 0, stream>>>(packed, n, block, s,
-                                                                static_cast<T*>(out));
+        dequant4Kernel<T, false>
+            <<<grid, kThreads, 0, stream>>>(packed, n, block, s, static_cast<T*>(out));
     return static_cast<int>(cudaGetLastError());
 }
 
@@ -106,7 +106,7 @@ template <typename T>
 int launchInt8(const int8_t* codes, const float* scales, int64_t rows, int64_t cols, void* out,
                cudaStream_t stream) {
     int8RowsKernel<T><<<gridFor(rows * cols), kThreads, 0, stream>>>(codes, scales, rows, cols,
-                                                                      static_cast<T*>(out));
+                                                                     static_cast<T*>(out));
     return static_cast<int>(cudaGetLastError());
 }
 

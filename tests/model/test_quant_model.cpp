@@ -94,11 +94,10 @@ private Q_SLOTS:
             plan.quant = "nf4";
             plan.doubleQuant = true;
             QCOMPARE(predictMemory(plan).weightBytes, dq.weightBytes);
-            QVERIFY2(dq.weightBytes < plain.weightBytes,
-                     qPrintable(QStringLiteral("%1: %2 vs %3")
-                                    .arg(m)
-                                    .arg(dq.weightBytes)
-                                    .arg(plain.weightBytes)));
+            QVERIFY2(dq.weightBytes < plain.weightBytes, qPrintable(QStringLiteral("%1: %2 vs %3")
+                                                                        .arg(m)
+                                                                        .arg(dq.weightBytes)
+                                                                        .arg(plain.weightBytes)));
         }
     }
 

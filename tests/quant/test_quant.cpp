@@ -313,7 +313,8 @@ void TestQuant::rowSliceAndChunkedLinear() {
         QVERIFY(rowSliceable(q));
         const at::Tensor full = dequantize(q);
         // A slice dequantizes to exactly the rows of the whole (double-quant scales included).
-        for (auto [r0, n] : {std::pair<int64_t, int64_t>{0, 1}, {4095, 2}, {8999, 1}, {17, 4000}})
+        using Range = std::pair<int64_t, int64_t>;
+        for (auto [r0, n] : {Range{0, 1}, Range{4095, 2}, Range{8999, 1}, Range{17, 4000}})
             QVERIFY2(at::equal(dequantize(rowSlice(q, r0, n)), full.narrow(0, r0, n)),
                      quantModeName(c.mode));
         // Independent reference: one matmul with the fully dequantized weight.

@@ -53,10 +53,9 @@ private Q_SLOTS:
                            "blocks.0.hook_resid_post", "--batch", "2", "--seq", "16"});
         QVERIFY2(r.code == 0, r.err.constData());
         const auto j = nlohmann::json::parse(r.out.toStdString());
-        for (const char* key :
-             {"model", "quant", "hook", "device", "batch", "seq", "weight_bytes", "activation_bytes",
-              "workspace_bytes", "total_bytes", "total", "layers_loaded", "layers_total",
-              "needs_unembedding"})
+        for (const char* key : {"model", "quant", "hook", "device", "batch", "seq", "weight_bytes",
+                                "activation_bytes", "workspace_bytes", "total_bytes", "total",
+                                "layers_loaded", "layers_total", "needs_unembedding"})
             QVERIFY2(j.contains(key), key);
         QCOMPARE(j["weight_bytes"].get<int64_t>(), layerZeroBytes(llama().toStdString()));
         QCOMPARE(j["total_bytes"].get<int64_t>(), j["weight_bytes"].get<int64_t>() +
@@ -73,9 +72,9 @@ private Q_SLOTS:
         auto weights = [](const char* q) {
             const Run r = cli({"estimate", "--model", llama(), "--quant", q, "--hook",
                                "blocks.2.hook_resid_post"});
-            return r.code == 0 ? nlohmann::json::parse(r.out.toStdString())["weight_bytes"]
-                                     .get<int64_t>()
-                               : int64_t(-1);
+            return r.code == 0
+                       ? nlohmann::json::parse(r.out.toStdString())["weight_bytes"].get<int64_t>()
+                       : int64_t(-1);
         };
         const int64_t fp32 = weights("none"), int8 = weights("int8"), nf4 = weights("nf4");
         QVERIFY(fp32 > 0 && int8 > 0 && nf4 > 0);
@@ -94,8 +93,8 @@ private Q_SLOTS:
                            "blocks.7.hook_resid_post"}); // the fixture has 3 blocks
         QVERIFY(h.code != 0);
         QVERIFY2(h.err.contains("blocks.7.hook_resid_post"), h.err.constData());
-        const Run m = cli({"estimate", "--model", "/nonexistent/model", "--quant", "nf4",
-                           "--hook", "blocks.0.hook_resid_post"});
+        const Run m = cli({"estimate", "--model", "/nonexistent/model", "--quant", "nf4", "--hook",
+                           "blocks.0.hook_resid_post"});
         QVERIFY(m.code != 0);
         QVERIFY2(m.err.contains("/nonexistent/model"), m.err.constData());
         const Run u = cli({"estimate", "--model", llama(), "--hook", "blocks.0.hook_resid_post"});

@@ -74,10 +74,8 @@ void TestQuantGpu::kernelMatchesReference() {
             dequantizeInto(q, kernel);
             dequantizeIntoReference(q, reference);
             const double tol = t == at::kFloat ? 1e-6 : t == at::kHalf ? 1e-3 : 8e-3;
-            const double vsGpu = (kernel.to(at::kFloat) - reference.to(at::kFloat))
-                                     .abs()
-                                     .max()
-                                     .item<double>();
+            const double vsGpu =
+                (kernel.to(at::kFloat) - reference.to(at::kFloat)).abs().max().item<double>();
             const double vsCpu = (kernel.to(at::kFloat).cpu() - cpuRef).abs().max().item<double>();
             const double scale = cpuRef.abs().max().item<double>();
             QVERIFY2(vsGpu <= tol * scale && vsCpu <= tol * scale,
