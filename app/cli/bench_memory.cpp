@@ -40,6 +40,7 @@ int runBenchMemory(ArgParser& args) {
     plan.quant = args.valueOr("--quant", "nf4");
     plan.upToHook = args.required("--hook");
     plan.device = args.valueOr("--device", "cpu");
+    plan.doubleQuant = args.flag("--double-quant");
     const long long tokens = args.intOr("--tokens", 256);
     args.finish();
     if (tokens < 1)
@@ -52,6 +53,7 @@ int runBenchMemory(ArgParser& args) {
     model::LoadOptions options;
     options.device = plan.device;
     options.quant = plan.quant;
+    options.doubleQuant = plan.doubleQuant;
     const auto t0 = Clock::now();
     auto model = model::Transformer::open(plan.modelFolder, options);
     model->preload(predicted.layersLoaded, predicted.needsUnembedding);

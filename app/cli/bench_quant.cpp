@@ -35,7 +35,7 @@ int runBenchQuant(ArgParser& args) {
             models.push_back(e.path());
     std::sort(models.begin(), models.end());
     nlohmann::json figures = nlohmann::json::object();
-    std::printf("%-14s %-5s %14s %14s %12s\n", "model", "mode", "hidden_rel_max", "logits_rel",
+    std::printf("%-14s %-6s %14s %14s %12s\n", "model", "mode", "hidden_rel_max", "logits_rel",
                 "weight_bytes");
     for (const fs::path& m : models) {
         const auto golden = io::SafetensorsFile::open((m / "golden.safetensors").string());
@@ -45,14 +45,17 @@ int runBenchQuant(ArgParser& args) {
             hidden.push_back(golden->load("hidden_states." + std::to_string(i), at::kFloat));
         const at::Tensor logits = golden->load("logits", at::kFloat);
         const std::string name = m.filename().string();
-        for (const auto& f : quant::kFormats) {
-            const auto acc = model::measureQuantAccuracy(m.string(), f.name, ids, hidden, logits);
-            std::printf("%-14s %-5s %14.3e %14.3e %12lld\n", name.c_str(), f.name, acc.maxHidden(),
-                        acc.logits, static_cast<long long>(acc.weightBytes));
-            figures[name][f.name] = {{"hidden_rel_max", acc.maxHidden()},
-                                     {"logits_rel", acc.logits},
-                                     {"weight_bytes", acc.weightBytes}};
-        }
+        auto report = [&](const model::QuantAccuracy& acc) {
+            std::printf("%-14s %-6s %14.3e %14.3e %12lld\n", name.c_str(), acc.mode.c_str(),
+                        acc.maxHidden(), acc.logits, static_cast<long long>(acc.weightBytes));
+            figures[name][acc.mode] = {{"hidden_rel_max", acc.maxHidden()},
+                                       {"logits_rel", acc.logits},
+                                       {"weight_bytes", acc.weightBytes}};
+        };
+        for (const auto& f : quant::kFormats)
+            report(model::measureQuantAccuracy(m.string(), f.name, ids, hidden, logits));
+        // nf4 with double-quantized (8-bit) block scales, reported as "nf4+dq".
+        report(model::measureQuantAccuracy(m.string(), "nf4", ids, hidden, logits, true));
     }
     std::cout << figures.dump() << std::endl;
     return 0;

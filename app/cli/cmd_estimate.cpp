@@ -14,6 +14,7 @@ int runEstimate(ArgParser& args) {
     req.quant = args.required("--quant");
     req.upToHook = args.required("--hook");
     req.device = args.valueOr("--device", "cpu");
+    req.doubleQuant = args.flag("--double-quant");
     req.batch = args.intOr("--batch", req.batch);
     req.seq = args.intOr("--seq", req.seq);
     args.finish();

@@ -82,6 +82,7 @@ int runExtract(ArgParser& args) {
     r.contextLength = static_cast<int>(positive(args, "--context-length", 128));
     r.batchSize = static_cast<int>(positive(args, "--batch-size", 8));
     r.quantization = args.valueOr("--quant", "none");
+    r.doubleQuant = args.flag("--double-quant");
     r.device = args.valueOr("--device", "cpu");
     r.dtype = args.valueOr("--dtype", "fp16");
     r.dataset.textField = args.valueOr("--text-field", "text");

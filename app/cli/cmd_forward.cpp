@@ -16,6 +16,7 @@ int runForward(ArgParser& args) {
     options.device = args.valueOr("--device", "cpu");
     options.dtype = args.valueOr("--dtype", "float32");
     options.quant = args.valueOr("--quant", "none");
+    options.doubleQuant = args.flag("--double-quant");
     args.finish();
 
     const auto idsFile = io::SafetensorsFile::open(idsPath);

@@ -132,7 +132,8 @@ std::string requestMismatch(const nlohmann::json& cache, const nlohmann::json& r
     static const char* keys[] = {"model",        "revision",       "hook",
                                  "dataset",      "text_field",     "context_length",
                                  "quantization", "dtype",          "keep_special_tokens",
-                                 "packing",      "rows_requested", "rows_per_shard"};
+                                 "packing",      "rows_requested", "rows_per_shard",
+                                 "double_quant"};
     for (const char* k : keys) {
         const auto a = cache.contains(k) ? cache.at(k) : nlohmann::json();
         const auto b = request.contains(k) ? request.at(k) : nlohmann::json();

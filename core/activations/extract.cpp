@@ -8,6 +8,7 @@
 #include "mistudio/tokenizer.h"
 #include "model/hooks.h"
 #include "model/transformer.h"
+#include "quant/quant.h"
 
 #include <chrono>
 #include <filesystem>
@@ -34,11 +35,7 @@ void validate(const ExtractRequest& r) {
         bad("--batch-size must be positive", "--batch-size", "Use e.g. 8");
     if (r.outDir.empty())
         bad("no output folder", "--out", "Give --out DIR");
-    if (r.quantization != "none")
-        throw Exception(ErrorCode::Unsupported,
-                        "quantized execution (--quant " + r.quantization +
-                            ") is not supported by the model runtime yet",
-                        "--quant", "Run with --quant none");
+    quant::parseQuantMode(r.quantization); // names the modes when unknown
 }
 
 std::string absolute(const std::string& p) {
@@ -50,18 +47,22 @@ nlohmann::json identity(const ExtractRequest& r, const std::string& hook, int64_
         {"path", absolute(r.dataset.path)},
         {"text_field", r.dataset.textField},
         {"txt_split", r.dataset.txtSplit == data::TxtSplit::File ? "file" : "blank-lines"}};
-    return {{"model", absolute(r.model)},
-            {"revision", "local"},
-            {"hook", hook},
-            {"dataset", dataset},
-            {"text_field", r.dataset.textField},
-            {"context_length", r.contextLength},
-            {"quantization", r.quantization},
-            {"dtype", cacheDtypeName(parseCacheDtype(r.dtype))},
-            {"keep_special_tokens", r.keepSpecialTokens},
-            {"packing", r.packing == data::Packing::Concatenate ? "concatenate" : "document"},
-            {"rows_requested", r.tokens},
-            {"rows_per_shard", rowsPerShard}};
+    nlohmann::json id = {
+        {"model", absolute(r.model)},
+        {"revision", "local"},
+        {"hook", hook},
+        {"dataset", dataset},
+        {"text_field", r.dataset.textField},
+        {"context_length", r.contextLength},
+        {"quantization", r.quantization},
+        {"dtype", cacheDtypeName(parseCacheDtype(r.dtype))},
+        {"keep_special_tokens", r.keepSpecialTokens},
+        {"packing", r.packing == data::Packing::Concatenate ? "concatenate" : "document"},
+        {"rows_requested", r.tokens},
+        {"rows_per_shard", rowsPerShard}};
+    if (r.doubleQuant) // only when set: caches written before the option keep their identity
+        id["double_quant"] = true;
+    return id;
 }
 
 // Rows of the current, not yet written shard (shared by every hook).
@@ -171,7 +172,13 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     const auto start = std::chrono::steady_clock::now();
     const at::ScalarType stored = parseCacheDtype(r.dtype);
     auto tok = std::make_shared<const Tokenizer>(Tokenizer::load(r.model));
-    auto model = model::Transformer::open(r.model, {r.device, "float32"});
+    model::LoadOptions load;
+    load.device = r.device;
+    load.quant = r.quantization;
+    load.doubleQuant = r.doubleQuant;
+    auto model = model::Transformer::open(r.model, load);
+    if (model->quantPlan().fallback)
+        ctx.log(LogLevel::Warn, model->quantPlan().reason);
     const int64_t d = model->config().dModel;
     for (const auto& h : r.hooks)
         model::parseHookPoint(h, model->config()); // a clear error before any work

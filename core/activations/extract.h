@@ -27,6 +27,7 @@ struct ExtractRequest {
     int contextLength = 128;
     int batchSize = 8;
     std::string quantization = "none";
+    bool doubleQuant = false; // nf4: 8-bit block scales (model::LoadOptions::doubleQuant)
     std::string device = "cpu";
     std::string dtype = "fp16"; // stored dtype: fp16 | bf16 | fp32
     bool keepSpecialTokens = false;

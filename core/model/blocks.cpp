@@ -121,13 +121,13 @@ at::Tensor attentionBias(const at::Tensor& keyMask, int64_t T, int64_t window, a
 }
 
 namespace {
-/// x W^T + b, W dequantized to x's dtype just in time when the run is quantized (the
-/// dequantized copy lives only for this product).
+/// x W^T + b, W dequantized to x's dtype just in time, a chunk of rows at a time, when the run
+/// is quantized (quant::linear).
 at::Tensor project(const at::Tensor& x, const at::Tensor& w, const quant::QuantizedTensor& q,
                    const at::Tensor& b) {
     if (w.defined())
         return at::linear(x, w, b);
-    return at::linear(x, quant::dequantize(q, x.scalar_type()), b);
+    return quant::linear(x, q, b);
 }
 
 /// [B, T, n*hd] -> [B, n, T, hd]

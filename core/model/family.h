@@ -58,6 +58,15 @@ public:
     /// its file pages released afterwards. Throws like get().
     quant::QuantizedTensor quantized(const std::string& name, const std::vector<int64_t>& shape,
                                      const quant::QuantConfig& config) const;
+    /// Zero-copy view of the tensor in its stored dtype on the CPU (pages stay mapped until
+    /// release()). Throws like get().
+    at::Tensor view(const std::string& name, const std::vector<int64_t>& shape) const;
+    /// Quantized runs: get()/opt() of 2-D tensors (the block matrices) return view()s, so a
+    /// block is never held as floats; releaseViews() then drops their pages once quantized.
+    void setMatrixViews(bool on) { m_matrixViews = on; }
+    void releaseViews() const;
+    /// Drops the mapped pages of one tensor (no-op for absent names).
+    void release(const std::string& name) const;
     /// The dtype the tensor is stored in on disk.
     at::ScalarType savedDtype(const std::string& name) const;
     const io::SafetensorsModel& file() const { return *m_st; }
@@ -71,6 +80,8 @@ private:
     std::string m_basePrefix;
     at::ScalarType m_dtype;
     at::Device m_device;
+    bool m_matrixViews = false;
+    mutable std::vector<std::string> m_viewed; // names handed out as views, not yet released
 };
 
 struct Family {

@@ -220,7 +220,7 @@ ForwardResult Transformer::forward(const at::Tensor& inputIds, const ForwardRequ
         return out;
     if (req.logitsLastPositionOnly)
         normed = normed.narrow(1, T - 1, 1);
-    at::Tensor logits = at::linear(normed, unembedding(), m_lmHeadBias);
+    at::Tensor logits = unembed(normed);
     if (c.finalSoftcap > 0)
         logits = at::tanh(logits / c.finalSoftcap) * c.finalSoftcap;
     out.logits = logits;

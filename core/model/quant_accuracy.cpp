@@ -20,9 +20,10 @@ double relativeError(const at::Tensor& got, const at::Tensor& ref) {
 
 QuantAccuracy measureQuantAccuracy(const std::string& folder, const std::string& mode,
                                    const at::Tensor& ids, const std::vector<at::Tensor>& refHidden,
-                                   const at::Tensor& refLogits) {
+                                   const at::Tensor& refLogits, bool doubleQuant) {
     LoadOptions options;
     options.quant = mode;
+    options.doubleQuant = doubleQuant;
     auto model = Transformer::open(folder, options);
     ForwardRequest req;
     req.hiddenStates = true;
@@ -33,7 +34,7 @@ QuantAccuracy measureQuantAccuracy(const std::string& folder, const std::string&
                             std::to_string(out.hiddenStates.size()),
                         folder, "pass hidden_states.0..L of this model as references");
     QuantAccuracy acc;
-    acc.mode = mode;
+    acc.mode = doubleQuant ? mode + "+dq" : mode;
     for (size_t i = 0; i < refHidden.size(); ++i)
         acc.hidden.push_back(relativeError(out.hiddenStates[i], refHidden[i]));
     acc.logits = relativeError(out.logits, refLogits);

@@ -21,9 +21,10 @@ struct QuantAccuracy {
 double relativeError(const at::Tensor& got, const at::Tensor& ref);
 
 /// Runs `folder` on CPU with --quant `mode` over `ids` and compares its hidden states and
-/// logits with the references (refHidden.size() must be L + 1).
+/// logits with the references (refHidden.size() must be L + 1). `doubleQuant`: nf4 with 8-bit
+/// block scales (LoadOptions::doubleQuant).
 QuantAccuracy measureQuantAccuracy(const std::string& folder, const std::string& mode,
                                    const at::Tensor& ids, const std::vector<at::Tensor>& refHidden,
-                                   const at::Tensor& refLogits);
+                                   const at::Tensor& refLogits, bool doubleQuant = false);
 
 } // namespace mistudio::model

@@ -5,6 +5,8 @@
 #include "mistudio/environment.h"
 #include "mistudio/model_info.h"
 #include "mistudio/result.h"
+#include "model/mapped_pages.h"
+#include "quant/streaming.h"
 
 namespace mistudio::model {
 
@@ -46,15 +48,18 @@ std::shared_ptr<Transformer> Transformer::open(const std::string& folder,
         dtype = t->m_plan.computeDtype;
     t->m_device = device;
     t->m_dtype = dtype;
+    t->m_doubleQuant = options.doubleQuant && t->m_plan.mode == quant::QuantMode::NF4;
     t->m_reader = std::make_unique<WeightReader>(t->m_st, t->m_family->basePrefix, dtype, device);
     // The embedding is needed by every forward; its shape also checks config against weights.
-    if (t->quantized())
-        t->m_embedQ = t->m_reader->quantized(t->m_family->embedName, embedShape,
-                                             {quant::QuantMode::Int8, 0, false});
+    // Quantized runs leave it on the mapping: a forward gathers its rows from the file.
+    t->m_embedMapped = t->quantized();
+    if (t->m_embedMapped)
+        t->m_embed = t->m_reader->view(t->m_family->embedName, embedShape);
     else
         t->m_embed = t->m_reader->get(t->m_family->embedName, embedShape);
     if (c.position == PositionKind::Learned)
         t->m_posEmbed = t->m_reader->get(t->m_family->posEmbedName, {c.maxPositions, c.dModel});
+    t->m_reader->setMatrixViews(t->quantized());
     return t;
 }
 
@@ -76,35 +81,49 @@ void Transformer::ensureLayers(int64_t n) {
 }
 
 void Transformer::quantizeLayer(LayerWeights& w) const {
-    // The families assemble fused matrices (q|k|v, gate|up) in the compute dtype; each is
-    // quantized and its float copy dropped before the next, so one block's float weights are
-    // the peak transient.
-    const quant::QuantConfig config{m_plan.mode, 0, false};
+    // The reader hands the matrices out as views of the mapping (families that fuse q|k|v or
+    // gate|up from separate tensors have copied those already: their pages go now). Each view is
+    // quantized chunk by chunk and every consumed chunk's pages are dropped at once, so the
+    // transient is one chunk of file pages, never a float copy of the block.
+    m_reader->releaseViews();
+    const MappedRanges mapped(*m_st);
+    const quant::QuantConfig config{m_plan.mode, 0, m_doubleQuant};
     for (auto [f, q] : {std::pair{&w.wqkv, &w.qkvQ}, std::pair{&w.wo, &w.woQ},
                         std::pair{&w.wIn, &w.wInQ}, std::pair{&w.wOut, &w.wOutQ}}) {
-        *q = quant::quantize(*f, config);
+        const at::Tensor source = *f;
+        *q = quant::quantizeStreaming(source.device() == m_device ? source : source.to(m_device),
+                                      config, [&](const at::Tensor& part) { mapped.drop(part); });
+        mapped.drop(source);
         *f = at::Tensor();
     }
 }
 
 at::Tensor Transformer::embed(const at::Tensor& ids) const {
-    if (!m_embedQ.data.defined())
+    if (!m_embedMapped)
         return at::embedding(m_embed, ids);
-    const at::Tensor rows = quant::dequantizeRows(m_embedQ, ids.reshape({-1}), m_dtype);
-    std::vector<int64_t> shape(ids.sizes().begin(), ids.sizes().end());
-    shape.push_back(m_cfg.dModel);
-    return rows.reshape(shape);
+    // Rows gathered from the file; its pages are dropped again so that a long extraction does
+    // not accumulate the whole embedding in the process's memory.
+    const at::Tensor rows = at::embedding(m_embed, ids.cpu()).to(m_device, m_dtype);
+    m_reader->release(m_family->embedName);
+    return rows;
 }
 
 at::Tensor Transformer::unembedding() const {
     return m_lmHeadQ.data.defined() ? quant::dequantize(m_lmHeadQ, m_dtype) : m_lmHead;
 }
 
+at::Tensor Transformer::unembed(const at::Tensor& x) const {
+    if (m_lmHeadQ.data.defined())
+        return quant::linear(x, m_lmHeadQ, m_lmHeadBias);
+    return at::linear(x, m_lmHead, m_lmHeadBias);
+}
+
 int64_t Transformer::weightBytes() const {
     auto bytes = [](const at::Tensor& t) { return t.defined() ? int64_t(t.nbytes()) : 0; };
-    int64_t total = bytes(m_embed) + bytes(m_posEmbed) + m_embedQ.bytes() + bytes(m_lmHeadBias) +
+    // A mapped embedding is file pages, not process memory.
+    int64_t total = (m_embedMapped ? 0 : bytes(m_embed)) + bytes(m_posEmbed) + bytes(m_lmHeadBias) +
                     bytes(m_finalNorm.weight) + bytes(m_finalNorm.bias);
-    if (!m_cfg.tieEmbeddings)
+    if (!m_cfg.tieEmbeddings || m_embedMapped)
         total += bytes(m_lmHead) + m_lmHeadQ.bytes();
     for (const LayerWeights& w : m_layers) {
         for (const at::Tensor* t :
@@ -126,12 +145,14 @@ void Transformer::ensureHead(bool unembedding) {
     }
     if (!unembedding || m_headLoaded)
         return;
-    if (c.tieEmbeddings) {
+    if (quantized()) {
+        // int8, streamed from the mapping; tied models quantize their embedding matrix.
+        const std::string name =
+            c.tieEmbeddings ? m_family->embedName : m_family->lmHeadName + ".weight";
+        m_lmHeadQ =
+            m_reader->quantized(name, {c.vocabSize, c.dModel}, {quant::QuantMode::Int8, 0, false});
+    } else if (c.tieEmbeddings) {
         m_lmHead = m_embed; // the output projection is the (unscaled) input embedding
-        m_lmHeadQ = m_embedQ;
-    } else if (quantized()) {
-        m_lmHeadQ = m_reader->quantized(m_family->lmHeadName + ".weight", {c.vocabSize, c.dModel},
-                                        {quant::QuantMode::Int8, 0, false});
     } else {
         m_lmHead = m_reader->get(m_family->lmHeadName + ".weight", {c.vocabSize, c.dModel});
     }

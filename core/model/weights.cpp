@@ -1,6 +1,8 @@
 #include "io/safetensors.h"
 #include "mistudio/result.h"
 #include "model/family.h"
+#include "model/mapped_pages.h"
+#include "quant/streaming.h"
 
 #include <sstream>
 
@@ -60,6 +62,10 @@ at::Tensor WeightReader::opt(const std::string& name, const std::vector<int64_t>
     const std::string actual = checked(name, shape, false);
     if (actual.empty())
         return {};
+    if (m_matrixViews && shape.size() == 2) {
+        m_viewed.push_back(actual);
+        return m_st->view(actual);
+    }
     // load() copies out of the mapping (converting dtype); the pages can then be dropped.
     at::Tensor t = m_st->load(actual, m_dtype);
     m_st->release(actual);
@@ -70,10 +76,29 @@ quant::QuantizedTensor WeightReader::quantized(const std::string& name,
                                                const std::vector<int64_t>& shape,
                                                const quant::QuantConfig& config) const {
     const std::string actual = checked(name, shape, true);
-    // quantize() reads the zero-copy view chunk by chunk: no float copy of the whole tensor.
-    quant::QuantizedTensor q = quant::quantize(m_st->view(actual), config);
+    // Quantized from the zero-copy view chunk by chunk, each chunk's pages dropped once read:
+    // no float copy of the tensor, and at most a chunk of it mapped.
+    const MappedRanges mapped(*m_st);
+    quant::QuantizedTensor q = quant::quantizeStreaming(
+        m_st->view(actual), config, [&](const at::Tensor& part) { mapped.drop(part); });
     m_st->release(actual);
     return m_device.is_cpu() ? q : q.to(m_device);
+}
+
+at::Tensor WeightReader::view(const std::string& name, const std::vector<int64_t>& shape) const {
+    return m_st->view(checked(name, shape, true));
+}
+
+void WeightReader::releaseViews() const {
+    for (const std::string& name : m_viewed)
+        m_st->release(name);
+    m_viewed.clear();
+}
+
+void WeightReader::release(const std::string& name) const {
+    const std::string actual = resolve(name);
+    if (!actual.empty())
+        m_st->release(actual);
 }
 
 at::ScalarType WeightReader::savedDtype(const std::string& name) const {

@@ -11,6 +11,7 @@
 #include "mistudio/result.h"
 #include "model/transformer.h"
 #include "pipeline/run_spec.h"
+#include "quant/quant.h"
 #include "sae/eval_model.h"
 #include "sae/metric_names.h"
 #include "sae/metrics.h"
@@ -66,7 +67,7 @@ std::string localDataset(const std::string& spec, JobContext& ctx) {
 }
 
 int64_t recordModel(Project& project, const std::string& ref, const std::string& folder,
-                    const ModelInfo& info, const std::string& quant) {
+                    const ModelInfo& info, const std::string& quant, const std::string& device) {
     ModelRecord m;
     m.hubId = ref;
     m.localPath = folder;
@@ -76,7 +77,9 @@ int64_t recordModel(Project& project, const std::string& ref, const std::string&
     m.vocabSize = info.vocabSize;
     m.quantSaved = info.dtype;
     m.quantRequested = quant;
-    m.quantEffective = quant;
+    // What runs: bf16/fp16 fall back to fp32 on the CPU (quant::resolveComputeType).
+    m.quantEffective = quant::quantModeName(
+        quant::resolveComputeType(quant::parseQuantMode(quant), at::kFloat, device).mode);
     return project.addModel(m);
 }
 
@@ -219,7 +222,7 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
     ctx.progress("load", 0, 1, "models");
     const ModelInfo info = inspectModel(folder);
     std::vector<Target> targets = planTargets(spec, info.dModel);
-    const int64_t modelId = recordModel(project, spec.model, folder, info, spec.quant);
+    const int64_t modelId = recordModel(project, spec.model, folder, info, spec.quant, spec.device);
     const int64_t datasetId = project.addDataset({0, spec.dataset, 0, 0});
     for (size_t i = 0; i < targets.size(); ++i)
         targets[i].runId =
@@ -250,7 +253,8 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
                 trained.push_back(std::move(r));
         }
         ctx.progress("evaluate", 0, static_cast<int64_t>(targets.size()), "SAEs");
-        auto model = model::Transformer::open(folder, {.device = spec.device});
+        // The SAEs are evaluated spliced into the model they were trained on: the same quant.
+        auto model = model::Transformer::open(folder, {.device = spec.device, .quant = spec.quant});
         data::DatasetSpec ds;
         ds.path = dataset;
         ds.textField = spec.textField;

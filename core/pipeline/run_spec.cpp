@@ -3,6 +3,7 @@
 #include <set>
 
 #include "mistudio/result.h"
+#include "quant/quant.h"
 
 namespace mistudio::pipeline {
 
@@ -64,6 +65,11 @@ RunSpec parseRunSpec(const nlohmann::json& j, const std::string& where) {
         bad(where, "tokens", "missing: the number of activation rows to train on (e.g. 200000)");
     s.contextLength = integer(j, "context_length", where, s.contextLength, 8);
     s.quant = str(j, "quant", where, s.quant);
+    try {
+        quant::parseQuantMode(s.quant);
+    } catch (const Exception& e) {
+        bad(where, "quant", e.what());
+    }
     s.device = str(j, "device", where, s.device);
     s.dtype = str(j, "dtype", where, s.dtype);
     s.seed = static_cast<uint64_t>(integer(j, "seed", where, 0, 0));

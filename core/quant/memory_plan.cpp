@@ -17,8 +17,9 @@
 namespace mistudio {
 
 namespace {
-// LibTorch, OpenBLAS and the process itself, measured as RSS of mistudio-cli before loading.
-constexpr int64_t kRuntimeBaselineBytes = 220ll << 20;
+// LibTorch, OpenBLAS and the process itself: RSS of mistudio-cli before loading (`bench memory`
+// prints it: 153 MiB on Debian 12, LibTorch 1.13.1 CPU).
+constexpr int64_t kRuntimeBaselineBytes = 153ll << 20;
 
 /// Deepest block a hook needs: -1 for hook_embed, nLayers for ln_final / logits.
 int64_t deepestLayer(const std::string& hook, int64_t nLayers) {
@@ -67,7 +68,7 @@ bool isVocabMatrix(const std::string& name, const model::Family& f) {
 }
 
 int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linear, bool vocab,
-                      bool conv1d) {
+                      bool conv1d, bool doubleQuant) {
     const int64_t n = t.numel();
     if (vocab && quant::traits(mode).quantized)
         return n + t.shape.front() * 4; // int8 codes + one fp32 scale per row
@@ -79,7 +80,13 @@ int64_t bytesInFormat(const io::TensorInfo& t, quant::QuantMode mode, bool linea
     const auto& tr = quant::traits(mode);
     if (tr.blockSize == 0) // int8: one code per weight + one fp32 scale per output row
         return n + (conv1d ? t.shape.back() : t.shape.front()) * 4;
-    return (n + tr.blockSize - 1) / tr.blockSize * tr.bytesPerBlock;
+    const int64_t blocks = (n + tr.blockSize - 1) / tr.blockSize;
+    if (doubleQuant && mode == quant::QuantMode::NF4) {
+        // Packed codes, int8 scales padded to whole groups of 256, one fp32 absmax per group.
+        const int64_t groups = (blocks + quant::kDoubleQuantBlock - 1) / quant::kDoubleQuantBlock;
+        return blocks * tr.blockSize / 2 + groups * (quant::kDoubleQuantBlock + 4);
+    }
+    return blocks * tr.bytesPerBlock;
 }
 } // namespace
 
@@ -92,8 +99,25 @@ std::string formatBytes(int64_t bytes) {
     return buf;
 }
 
+namespace {
+/// Parts of the matrices families fuse from separate tensors (q|k|v, gate|up): a block's fused
+/// copies (stored dtype) and their parts' file pages coexist before the block is quantized.
+bool isFusedPart(const std::string& name) {
+    // ".v_proj." and not "qkv_proj.", ".up_proj." and not "gate_up_proj." (already fused).
+    for (const char* part : {".q_proj.", ".k_proj.", ".v_proj.", ".gate_proj.", ".up_proj."})
+        if (name.find(part) != std::string::npos)
+            return true;
+    return false;
+}
+
+/// Temporaries of quantizing or dequantizing one chunk of kChunkWeights weights (fp32 values,
+/// int64 codebook indices, the fp32 scratch and its products).
+constexpr int64_t kChunkTemporaryBytes = 24 * quant::kChunkWeights;
+} // namespace
+
 MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const quant::QuantMode mode = quant::parseQuantMode(req.quant);
+    const bool quantized = quant::traits(mode).quantized;
     const ModelInfo info = inspectModel(req.modelFolder);
     const io::SafetensorsModel weights = io::SafetensorsModel::open(req.modelFolder);
     const model::Family& family = model::findFamily(info.modelType);
@@ -102,8 +126,9 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
     const int64_t deepest = deepestLayer(req.upToHook, info.nLayers);
     p.needsUnembedding = req.upToHook.empty();
     p.layersLoaded = std::min(deepest + 1, info.nLayers);
-    int64_t largestLinear = 0, largestSaved = 0;
-    std::map<int64_t, int64_t> layerLinear; // per block: weights of its matrices
+    // Per quantized matrix (a block's fused parts together): file pages (+ fused copies) while
+    // it is read, and the bytes it held already in their place (none for fused copies).
+    std::map<std::string, std::pair<int64_t, int64_t>> loadTransient;
     for (const std::string& name : weights.names()) {
         const io::TensorInfo& t = weights.info(name);
         const int64_t layer = layerOf(name);
@@ -116,16 +141,28 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
             matchesAny(name, family,
                        {family.finalNormName + ".weight", family.finalNormName + ".bias"}))
             continue;
+        const bool vocab = isVocabMatrix(name, family);
+        // Quantized runs gather embedding rows from the file; only an unembedding (tied: the
+        // embedding matrix again) is held, as int8, and it is read like a block matrix.
+        if (quantized && vocab &&
+            !(p.needsUnembedding && (info.tiedEmbeddings || isUnembedding(name))))
+            continue;
         const bool linear = layer >= 0 && t.shape.size() == 2;
         // GPT-2's Conv1D stores [in, out]: the runtime transposes it, so rows are the last dim.
-        p.weightBytes +=
-            bytesInFormat(t, mode, linear, isVocabMatrix(name, family), info.modelType == "gpt2");
-        if (linear) {
-            largestLinear = std::max(largestLinear, t.numel());
-            layerLinear[layer] += t.numel();
+        const int64_t held =
+            bytesInFormat(t, mode, linear, vocab, info.modelType == "gpt2", req.doubleQuant);
+        p.weightBytes += held;
+        if (quantized && (linear || vocab)) {
+            // Streamed matrices map one chunk of their file pages at a time; fused parts are
+            // copied (and their pages mapped) for the whole block before it is quantized.
+            const int64_t bytes = static_cast<int64_t>(t.nbytes());
+            const bool fused = isFusedPart(name);
+            auto& [pages, kept] = loadTransient[fused ? "fused." + std::to_string(layer) : name];
+            pages += fused ? 2 * bytes
+                           : std::min(bytes, quant::kChunkWeights * bytes /
+                                                 std::max<int64_t>(1, t.numel()));
+            kept += fused ? 0 : held;
         }
-        if (linear) // its mapped pages and its fp32 copy coexist while it is read
-            largestSaved = std::max(largestSaved, static_cast<int64_t>(t.nbytes()));
     }
     const int64_t tokens = req.batch * req.seq;
     // Residual + attention/MLP intermediates of one layer, and the attention scores of one layer.
@@ -133,19 +170,15 @@ MemoryPrediction predictMemory(const MemoryPlanRequest& req) {
                         4 * req.batch * info.nHeads * req.seq * req.seq;
     if (p.needsUnembedding)
         p.activationBytes += 4 * tokens * info.vocabSize;
-    // Quantized loads hold one block's matrices in fp32 (the families fuse q|k|v and gate|up
-    // before quantizing) plus the mapped pages of the tensor being read; forwards dequantize one
-    // matrix at a time, the int8 unembedding as a whole for logits. The largest of these is the
-    // transient on top of the weights.
-    int64_t largestLayer = 0;
-    for (const auto& [layer, n] : layerLinear)
-        largestLayer = std::max(largestLayer, n);
-    p.workspaceBytes =
-        (quant::traits(mode).quantized
-             ? std::max({4 * largestLayer + largestSaved, 4 * largestLinear,
-                         p.needsUnembedding ? 4 * info.vocabSize * info.dModel : int64_t(0)})
-             : 0) +
-        (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
+    // The peak is the larger of two phases. Loading: the last block's matrix being quantized
+    // holds a chunk of file pages (or the fused copies) in place of its quantized bytes, chunk
+    // temporaries on top. Forward: the activations plus one dequantized chunk's temporaries.
+    int64_t loadExtra = 0;
+    for (const auto& [group, bytes] : loadTransient)
+        loadExtra = std::max(loadExtra, bytes.first - bytes.second);
+    const int64_t transient =
+        quantized ? kChunkTemporaryBytes + std::max(int64_t(0), loadExtra - p.activationBytes) : 0;
+    p.workspaceBytes = transient + (req.device == "cpu" ? kRuntimeBaselineBytes : 0);
     p.totalBytes = p.weightBytes + p.activationBytes + p.workspaceBytes;
     return p;
 }

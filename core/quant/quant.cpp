@@ -2,6 +2,7 @@
 #include "quant/quant.h"
 
 #include "mistudio/result.h"
+#include "quant/streaming.h"
 
 #include <algorithm>
 #include <map>
@@ -73,13 +74,19 @@ void doubleQuantize(QuantizedTensor& q, const at::Tensor& absmax) {
                    .flatten();
 }
 
-at::Tensor blockScales(const QuantizedTensor& q) {
+// fp32 scales of blocks b0 .. b0+nb-1. Double-quantized scales are decoded per range, so a
+// chunked dequantization never materialises the fp32 scales of the whole tensor.
+at::Tensor blockScales(const QuantizedTensor& q, int64_t b0, int64_t nb) {
     if (!q.doubleQuant)
-        return q.scales;
-    at::Tensor s =
-        q.scales.to(at::kFloat).view({-1, kDoubleQuantBlock}) / 127.0f * q.scales2.unsqueeze(1);
-    const int64_t blocks = (q.numel() + q.blockSize - 1) / q.blockSize;
-    return s.flatten().narrow(0, 0, blocks) + q.scaleOffset;
+        return q.scales.narrow(0, b0, nb);
+    const at::Tensor block = at::arange(b0, b0 + nb, q.scales.options().dtype(at::kLong))
+                                 .div(kDoubleQuantBlock, "floor");
+    return q.scales.narrow(0, b0, nb).to(at::kFloat) / 127.0f * q.scales2.index_select(0, block) +
+           q.scaleOffset;
+}
+
+int64_t blockCount(const QuantizedTensor& q) {
+    return (q.numel() + q.blockSize - 1) / q.blockSize;
 }
 
 // Rows (int8) or blocks (4-bit) are processed kChunkWeights at a time, so quantizing or
@@ -88,7 +95,7 @@ int64_t chunkOf(int64_t unit) {
     return std::max<int64_t>(1, kChunkWeights / std::max<int64_t>(unit, 1));
 }
 
-void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight) {
+void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight, const ChunkDone& done) {
     const int64_t rows = q.shape.empty() ? 1 : q.shape[0];
     const at::Tensor w = weight.reshape({rows, -1});
     const auto options = weight.options().dtype(at::kFloat);
@@ -103,6 +110,8 @@ void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight) {
         const at::Tensor scale = nonZero(part.abs().amax(1) / 127.0f);
         q.scales.narrow(0, r0, nr).copy_(scale);
         q.data.narrow(0, r0, nr).copy_((part / scale.unsqueeze(1)).round().clamp(-127, 127));
+        if (done)
+            done(w.narrow(0, r0, nr));
     }
 }
 
@@ -119,7 +128,8 @@ std::pair<at::Tensor, at::Tensor> quantizeBlocks(const at::Tensor& blocks, Quant
     return {packNibbles(codes.to(at::kByte).flatten()), scale};
 }
 
-void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config) {
+void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config,
+                     const ChunkDone& done) {
     const int64_t n = q.numel(), block = q.blockSize;
     const int64_t nBlocks = (n + block - 1) / block;
     const at::Tensor flat = weight.reshape({-1});
@@ -133,6 +143,8 @@ void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantCo
         auto [packed, scale] = quantizeBlocks(toBlocks(flat.narrow(0, e0, e1 - e0), block), q.mode);
         q.data.narrow(0, e0 / 2, nb * block / 2).copy_(packed);
         scales.narrow(0, b0, nb).copy_(scale);
+        if (done)
+            done(flat.narrow(0, e0, e1 - e0));
     }
     if (config.doubleQuant && q.mode == QuantMode::NF4)
         doubleQuantize(q, scales);
@@ -142,8 +154,7 @@ void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantCo
 
 void dequantizeBlocked(const QuantizedTensor& q, const at::Tensor& outFlat) {
     const int64_t n = q.numel(), block = q.blockSize;
-    const int64_t nBlocks = (n + block - 1) / block;
-    const at::Tensor scales = blockScales(q);
+    const int64_t nBlocks = blockCount(q);
     const at::Tensor book = q.mode == QuantMode::NF4 ? nf4Codebook(q.data.device()) : at::Tensor();
     const int64_t step = chunkOf(block);
     for (int64_t b0 = 0; b0 < nBlocks; b0 += step) {
@@ -153,7 +164,7 @@ void dequantizeBlocked(const QuantizedTensor& q, const at::Tensor& outFlat) {
         const at::Tensor values = q.mode == QuantMode::NF4
                                       ? book.index_select(0, codes.to(at::kLong))
                                       : codes.to(at::kFloat) - 8.0f;
-        const at::Tensor scaled = values.view({nb, block}) * scales.narrow(0, b0, nb).unsqueeze(1);
+        const at::Tensor scaled = values.view({nb, block}) * blockScales(q, b0, nb).unsqueeze(1);
         outFlat.narrow(0, e0, e1 - e0).copy_(scaled.view({-1}).narrow(0, 0, e1 - e0));
     }
 }
@@ -213,6 +224,11 @@ at::Tensor unpackNibbles(const at::Tensor& packed) {
 }
 
 QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
+    return quantizeStreaming(weight, config, {});
+}
+
+QuantizedTensor quantizeStreaming(const at::Tensor& weight, const QuantConfig& config,
+                                  const ChunkDone& done) {
     if (!at::isFloatingType(weight.scalar_type()))
         throw Exception(ErrorCode::InvalidArgument,
                         std::string("cannot quantize a tensor of type ") +
@@ -225,22 +241,26 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
     case QuantMode::None: q.data = weight.to(at::kFloat).contiguous(); break;
     case QuantMode::BF16: q.data = weight.to(at::kBFloat16).contiguous(); break;
     case QuantMode::FP16: q.data = weight.to(at::kHalf).contiguous(); break;
-    case QuantMode::Int8: quantizeInt8(q, weight); break;
+    case QuantMode::Int8: quantizeInt8(q, weight, done); break;
     case QuantMode::NF4:
     case QuantMode::Int4:
         q.blockSize = blockSizeFor(config);
-        quantizeBlocked(q, weight, config);
+        quantizeBlocked(q, weight, config, done);
         break;
     }
     return q;
 }
 
-void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out) {
+void checkDequantOutput(const QuantizedTensor& q, const at::Tensor& out) {
     if (out.numel() != q.numel() || !out.is_contiguous() || out.device() != q.data.device())
         throw Exception(ErrorCode::InvalidArgument,
                         "dequantizeInto needs a contiguous output with the weight's " +
                             std::to_string(q.numel()) + " elements on its device",
                         quantModeName(q.mode), {});
+}
+
+void dequantizeIntoReference(const QuantizedTensor& q, const at::Tensor& out) {
+    checkDequantOutput(q, out);
     switch (q.mode) {
     case QuantMode::None:
     case QuantMode::BF16:
@@ -292,10 +312,41 @@ at::Tensor dequantizeRows(const QuantizedTensor& q, const at::Tensor& rows, at::
     sub.shape = {idx.numel(), cols};
     sub.data = q.data.view({q.shape[0], cols / 2}).index_select(0, idx).reshape({-1});
     sub.doubleQuant = false;
-    sub.scales =
-        blockScales(q).view({q.shape[0], cols / q.blockSize}).index_select(0, idx).reshape({-1});
+    sub.scales = blockScales(q, 0, blockCount(q))
+                     .view({q.shape[0], cols / q.blockSize})
+                     .index_select(0, idx)
+                     .reshape({-1});
     sub.scales2 = at::Tensor();
     return dequantize(sub, dtype).view(outShape);
+}
+
+bool rowSliceable(const QuantizedTensor& q) {
+    if (q.shape.size() != 2)
+        return false;
+    return !traits(q.mode).quantized || q.mode == QuantMode::Int8 || q.shape[1] % q.blockSize == 0;
+}
+
+QuantizedTensor rowSlice(const QuantizedTensor& q, int64_t row0, int64_t rows) {
+    if (!rowSliceable(q) || row0 < 0 || rows < 0 || row0 + rows > q.shape[0])
+        throw Exception(ErrorCode::InvalidArgument,
+                        "rows " + std::to_string(row0) + "+" + std::to_string(rows) +
+                            " cannot be sliced from this weight",
+                        quantModeName(q.mode), "Check rowSliceable() and the row range first");
+    QuantizedTensor sub;
+    sub.mode = q.mode;
+    sub.blockSize = q.blockSize;
+    sub.shape = {rows, q.shape[1]};
+    if (!traits(q.mode).quantized || q.mode == QuantMode::Int8) {
+        sub.data = q.data.narrow(0, row0, rows);
+        if (q.scales.defined())
+            sub.scales = q.scales.narrow(0, row0, rows);
+        return sub;
+    }
+    // Whole blocks per row: the rows' codes and scales are contiguous ranges.
+    const int64_t cols = q.shape[1], perRow = cols / q.blockSize;
+    sub.data = q.data.narrow(0, row0 * cols / 2, rows * cols / 2);
+    sub.scales = blockScales(q, row0 * perRow, rows * perRow);
+    return sub;
 }
 
 at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype) {

@@ -117,14 +117,34 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config);
 /// stored dtype is already `dtype`).
 at::Tensor dequantize(const QuantizedTensor& q, at::ScalarType dtype = at::kFloat);
 /// Dequantizes into a preallocated contiguous tensor (any float dtype, the weight's numel, same
-/// device), e.g. a scratch buffer reused across layers.
+/// device), e.g. a scratch buffer reused across layers. On CUDA, in a build with kernels/, the
+/// fused kernel (kernels/src/dequantize.cu) writes it; elsewhere the torch-ops reference.
 void dequantizeInto(const QuantizedTensor& q, const at::Tensor& out);
+/// The torch-ops path (CPU and CUDA alike): what the CUDA kernel is tested against.
+void dequantizeIntoReference(const QuantizedTensor& q, const at::Tensor& out);
+/// Throws InvalidArgument unless `out` is contiguous, on q's device, with q's element count.
+void checkDequantOutput(const QuantizedTensor& q, const at::Tensor& out);
+/// Whether dequantizeInto uses the CUDA kernel for CUDA tensors in this build (kernels/ compiled
+/// by nvcc and LibTorch with CUDA).
+bool cudaDequantKernelAvailable();
 
 /// Rows `rows` (int64 indices into dim 0) of a 2-D weight, dequantized without touching the
 /// others: embedding lookups on a quantized embedding. 4-bit modes need in_features to be a
 /// multiple of the block size (blocks then never straddle rows); throws Unsupported otherwise.
 at::Tensor dequantizeRows(const QuantizedTensor& q, const at::Tensor& rows,
                           at::ScalarType dtype = at::kFloat);
+
+/// Whether rowSlice() works: 2-D, and for 4-bit formats in_features a multiple of the block.
+bool rowSliceable(const QuantizedTensor& q);
+/// Rows row0 .. row0+rows-1 of a 2-D weight as a weight of its own, sharing the codes (no
+/// copy; double-quantized scales are decoded for the range only). Throws InvalidArgument when
+/// !rowSliceable(q) or the range is outside the weight.
+QuantizedTensor rowSlice(const QuantizedTensor& q, int64_t row0, int64_t rows);
+
+/// y = x W^T + b in x's dtype, W dequantized just in time kChunkWeights rows-worth at a time
+/// into one scratch buffer reused across the chunks: the transient is a few tens of MB instead
+/// of a float copy of the whole matrix (a 35840 x 5120 MLP matrix is 700 MB in fp32).
+at::Tensor linear(const at::Tensor& x, const QuantizedTensor& w, const at::Tensor& bias = {});
 
 /// Pack/unpack 4-bit codes (uint8 values 0..15, even count) two per byte, high nibble first.
 at::Tensor packNibbles(const at::Tensor& codes);

@@ -3,11 +3,37 @@
 #include "mistudio/result.h"
 #include "quant/quant.h"
 
+#include <algorithm>
+
 namespace mistudio {
 std::vector<CudaDeviceInfo> listCudaDevices(); // core/common/cuda_info.cpp
 }
 
 namespace mistudio::quant {
+
+at::Tensor linear(const at::Tensor& x, const QuantizedTensor& w, const at::Tensor& bias) {
+    const at::ScalarType dtype = x.scalar_type();
+    const at::Tensor b = bias.defined() ? bias.to(dtype) : at::Tensor();
+    if (!traits(w.mode).quantized)
+        return at::linear(x, w.data.to(dtype), b);
+    const int64_t rows = w.shape.at(0), cols = w.shape.at(1);
+    const int64_t step = std::max<int64_t>(1, kChunkWeights / std::max<int64_t>(cols, 1));
+    if (!rowSliceable(w) || rows <= 2 * step)
+        return at::linear(x, dequantize(w, dtype), b);
+    std::vector<int64_t> outShape = x.sizes().vec();
+    outShape.back() = rows;
+    at::Tensor out = at::empty(outShape, x.options());
+    const at::Tensor x2 = x.reshape({-1, cols});
+    const at::Tensor out2 = out.view({-1, rows});
+    at::Tensor scratch = at::empty({step * cols}, w.data.options().dtype(dtype));
+    for (int64_t r0 = 0; r0 < rows; r0 += step) {
+        const int64_t nr = std::min(step, rows - r0);
+        const at::Tensor part = scratch.narrow(0, 0, nr * cols);
+        dequantizeInto(rowSlice(w, r0, nr), part);
+        out2.narrow(1, r0, nr).copy_(at::matmul(x2, part.view({nr, cols}).t()));
+    }
+    return b.defined() ? out.add_(b) : out;
+}
 
 QuantizedLinear QuantizedLinear::make(const at::Tensor& weight, const at::Tensor& bias,
                                       const QuantConfig& config, at::ScalarType computeDtype) {
@@ -42,9 +68,7 @@ at::Tensor QuantizedLinear::forward(const at::Tensor& x) const {
                         "input on " + x.device().str() + " but weights on " +
                             weight.data.device().str(),
                         "QuantizedLinear", "Move the input to the layer's device");
-    const at::Tensor w = dequantize(weight, computeDtype);
-    const at::Tensor b = bias.defined() ? bias.to(computeDtype) : at::Tensor();
-    return at::linear(x.to(computeDtype), w, b);
+    return linear(x.to(computeDtype), weight, bias);
 }
 
 int64_t QuantizedLinear::bytes() const {

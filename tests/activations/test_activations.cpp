@@ -83,6 +83,7 @@ private Q_SLOTS:
     void mismatchedCacheIsRefused();
     void shuffledBatchesDeterministicAndComplete();
     void cliExtractAndCacheInfo();
+    void int8RowsCloseToFp32();
 };
 
 void TestActivations::rowsEqualForwardOfTheirDocument_data() {
@@ -302,15 +303,51 @@ void TestActivations::cliExtractAndCacheInfo() {
     QCOMPARE(j["context_length"].get<int64_t>(), 16);
     QCOMPARE(j["hook"].get<std::string>(), std::string(kHook1));
     QVERIFY(j.contains("model") && j.contains("dataset"));
-    // A quantization the runtime lacks is an error, not a silent fp32 run.
+    // An unknown quantization is an error naming the modes, not a silent fp32 run.
     p.start(test::cliPath(),
             {"extract", "--model", model, "--dataset", model + "/corpus.jsonl", "--hook", kHook1,
-             "--tokens", "5", "--quant", "int8", "--out", tmp.path() + "/q"});
+             "--tokens", "5", "--quant", "int3", "--out", tmp.path() + "/q"});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 1);
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(err.contains("int3") && err.contains("nf4"), err.constData());
+    QVERIFY(!fs::exists(tmp.path().toStdString() + "/q/manifest.json"));
     p.start(test::cliPath(), {"cache-info", tmp.path()});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 1);
+}
+
+// --quant int8 runs the quantized runtime: the same rows (tokens, documents, positions) as the
+// fp32 extraction, activations within int8's bound of them (the bound test_quant_model uses for
+// hidden states against transformers' fp32 goldens), and the cache records the quantization.
+void TestActivations::int8RowsCloseToFp32() {
+    MISTUDIO_REQUIRE_FIXTURE(QString(kModel) + "/corpus.jsonl");
+    constexpr double kInt8Bound = 0.04;
+    QTemporaryDir tmp;
+    auto r = baseRequest(tmp.path().toStdString() + "/fp32");
+    r.dtype = "fp32";
+    const auto fp32 = activations::ActivationCache::open(extract(r).cacheFolders[0]);
+    r.outDir = tmp.path().toStdString() + "/int8";
+    r.quantization = "int8";
+    const auto int8 = activations::ActivationCache::open(extract(r).cacheFolders[0]);
+    QCOMPARE(int8->rows(), fp32->rows());
+    QCOMPARE(int8->manifest()["quantization"].get<std::string>(), std::string("int8"));
+    std::vector<at::Tensor> a, b;
+    for (int64_t i = 0; i < fp32->rows(); ++i) {
+        QCOMPARE(int8->tokenId(i), fp32->tokenId(i));
+        QCOMPARE(int8->documentId(i), fp32->documentId(i));
+        QCOMPARE(int8->position(i), fp32->position(i));
+        a.push_back(int8->row(i));
+        b.push_back(fp32->row(i));
+    }
+    const at::Tensor q = at::stack(a), f = at::stack(b);
+    const double rel = ((q - f).norm() / f.norm()).item<double>();
+    QVERIFY2(rel <= kInt8Bound, qPrintable(QString::number(rel)));
+    QVERIFY2(rel > 1e-6, "int8 rows identical to fp32: the weights were not quantized");
+    // An unknown mode is refused before any work.
+    r.outDir = tmp.path().toStdString() + "/bad";
+    r.quantization = "int3";
+    QVERIFY_THROWS_EXCEPTION(Exception, extract(r));
 }
 
 QTEST_GUILESS_MAIN(TestActivations)

@@ -1,5 +1,6 @@
 // `mistudio-cli run`: every stage into a project; a second run of the same RUN.json resumes from
 // what is on disk; bad RUN.json keys are refused with the key named.
+#include "mistudio/project.h"
 #include "test_support.h"
 
 #include <QJsonArray>
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void everyStageLandsInTheProject();
     void severalHooksAndASweepShareOneForward();
     void badKeysAreNamed();
+    void quantizedRun();
 };
 
 void TestPipeline::everyStageLandsInTheProject() {
@@ -182,6 +184,39 @@ void TestPipeline::badKeysAreNamed() {
              dir.filePath(QStringLiteral("p.mistudio"))});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("tokenz"), r.err.constData());
+    // An unknown quantization is named with the modes that exist.
+    const QString badQuant = writeRunJson(dir, {{QStringLiteral("quant"), QStringLiteral("int3")}});
+    const CliResult q =
+        cli({QStringLiteral("run"), QStringLiteral("--config"), badQuant,
+             QStringLiteral("--project"), dir.filePath(QStringLiteral("q.mistudio"))});
+    QCOMPARE(q.code, 1);
+    QVERIFY2(q.err.contains("quant") && q.err.contains("int3") && q.err.contains("nf4"),
+             q.err.constData());
+}
+
+// RUN.json "quant": "int8" runs every stage on the quantized runtime and records the model's
+// requested and effective quantization.
+void TestPipeline::quantizedRun() {
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k");
+    QTemporaryDir dir;
+    const QString project = dir.filePath(QStringLiteral("q.mistudio"));
+    const QString config = writeRunJson(dir, {{QStringLiteral("quant"), QStringLiteral("int8")},
+                                              {QStringLiteral("tokens"), 4000},
+                                              {QStringLiteral("eval_tokens"), 512},
+                                              {QStringLiteral("analysis_tokens"), 1000}});
+    const CliResult r = cli({QStringLiteral("run"), QStringLiteral("--config"), config,
+                             QStringLiteral("--project"), project});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject eval = QJsonDocument::fromJson(r.out.trimmed().split('\n').last())
+                                 .object()
+                                 .value(QStringLiteral("eval"))
+                                 .toObject();
+    QVERIFY(eval.value(QStringLiteral("ce_spliced")).toDouble() <
+            eval.value(QStringLiteral("ce_zero")).toDouble());
+    const auto models = mistudio::Project::open(project.toStdString()).models();
+    QCOMPARE(models.size(), size_t(1));
+    QCOMPARE(models[0].quantRequested, std::string("int8"));
+    QCOMPARE(models[0].quantEffective, std::string("int8"));
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)

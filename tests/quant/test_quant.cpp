@@ -48,6 +48,7 @@ private Q_SLOTS:
     void rowLookupMatchesFullDequantize();
     void fixtureWeightsWithinBounds();
     void quantizedLinearForwardAndBytes();
+    void rowSliceAndChunkedLinear();
     void resolveComputeTypeFallbacks();
 };
 
@@ -296,6 +297,40 @@ void TestQuant::quantizedLinearForwardAndBytes() {
     QVERIFY_THROWS_EXCEPTION(Exception, l.forward(at::randn({3, 63})));
     QVERIFY_THROWS_EXCEPTION(Exception,
                              QuantizedLinear::make(b, at::Tensor(), {QuantMode::Int8}, at::kFloat));
+}
+
+void TestQuant::rowSliceAndChunkedLinear() {
+    // 9000 x 1024: kChunkWeights / 1024 = 4096 rows per chunk, so linear() takes three chunks
+    // (the last one partial) and dequantizes each into the same scratch buffer.
+    at::manual_seed(21);
+    const at::Tensor w = at::randn({9000, 1024}) * 0.02, b = at::randn({9000});
+    const at::Tensor x = at::randn({2, 3, 1024});
+    QVERIFY(w.size(0) > 2 * (kChunkWeights / w.size(1)));
+    for (const QuantConfig& c :
+         {QuantConfig{QuantMode::Int8}, QuantConfig{QuantMode::NF4},
+          QuantConfig{QuantMode::NF4, 64, true}, QuantConfig{QuantMode::Int4, 32}}) {
+        const QuantizedTensor q = quantize(w, c);
+        QVERIFY(rowSliceable(q));
+        const at::Tensor full = dequantize(q);
+        // A slice dequantizes to exactly the rows of the whole (double-quant scales included).
+        using Range = std::pair<int64_t, int64_t>;
+        for (auto [r0, n] : {Range{0, 1}, Range{4095, 2}, Range{8999, 1}, Range{17, 4000}})
+            QVERIFY2(at::equal(dequantize(rowSlice(q, r0, n)), full.narrow(0, r0, n)),
+                     quantModeName(c.mode));
+        // Independent reference: one matmul with the fully dequantized weight.
+        const at::Tensor y = linear(x, q, b);
+        QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{2, 3, 9000}));
+        QVERIFY2((y - at::linear(x, full, b)).abs().max().item<double>() < 1e-4,
+                 quantModeName(c.mode));
+    }
+    // 4-bit blocks straddling rows (100 columns, blocks of 64) cannot be sliced: refused, and
+    // linear() falls back to one full dequantization.
+    const QuantizedTensor odd = quantize(at::randn({20000, 100}), {QuantMode::NF4});
+    QVERIFY(!rowSliceable(odd));
+    QVERIFY_THROWS_EXCEPTION(Exception, rowSlice(odd, 0, 1));
+    const at::Tensor xo = at::randn({2, 100});
+    QVERIFY((linear(xo, odd) - at::linear(xo, dequantize(odd))).abs().max().item<double>() < 1e-4);
+    QVERIFY_THROWS_EXCEPTION(Exception, rowSlice(quantize(w, {QuantMode::Int8}), 8999, 2));
 }
 
 void TestQuant::resolveComputeTypeFallbacks() {

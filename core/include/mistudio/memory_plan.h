@@ -14,12 +14,14 @@ struct MemoryPlanRequest {
     std::string upToHook;        // deepest hook the run reads; empty: the whole model with logits
     int64_t batch = 8;
     int64_t seq = 128;
+    bool doubleQuant = false;    // nf4 with 8-bit block scales
 };
 
 struct MemoryPrediction {
     int64_t weightBytes = 0;      // resident weights in the chosen format
     int64_t activationBytes = 0;  // the largest layer's activations for batch × seq
-    int64_t workspaceBytes = 0;   // dequantization scratch + the runtime's own baseline
+    int64_t workspaceBytes = 0;   // transients (loading or dequantizing, the larger phase beyond
+                                  // the activations) + the runtime's own baseline on the CPU
     int64_t totalBytes = 0;
     int64_t layersLoaded = 0;
     int64_t layersTotal = 0;
