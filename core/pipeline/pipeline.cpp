@@ -81,7 +81,7 @@ sae::RunResult train(Project& project, int64_t runId, const pipeline::RunSpec& s
     sae::RunConfig rc;
     rc.model = folder;
     rc.hook = spec.hooks.front();
-    rc.dataset = spec.dataset;
+    // No dataset: runTraining would splice-evaluate it; the pipeline does that in evaluate().
     rc.quant = spec.quant;
     rc.device = spec.device;
     rc.activations = cache;
