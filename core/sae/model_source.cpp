@@ -162,7 +162,8 @@ SourceState ModelSource::state() const {
 }
 
 void ModelSource::restore(const SourceState& s) {
-    for (const auto& [key, value] : identity().items())
+    const nlohmann::json expected = identity(); // kept alive for the loop
+    for (const auto& [key, value] : expected.items())
         if (!s.info.contains(key) || s.info[key] != value)
             throw Exception(ErrorCode::InvalidFormat,
                             "the checkpoint was written for another activation stream (its '" +

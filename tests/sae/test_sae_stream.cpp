@@ -218,13 +218,14 @@ void TestSaeStream::cacheSourceVisitsEveryRowOnceAndResumes() {
     std::vector<at::Tensor> batches;
     for (int i = 0; i < 5; ++i)
         batches.push_back(source.next(50));
-    const auto [dist, index] = at::cdist(at::cat(batches, 0), rows).min(1);
-    QCOMPARE(dist.max().item<double>(), 0.0);
-    std::set<int64_t> seen;
-    for (int64_t i = 0; i < 250; ++i)
-        seen.insert(index[i].item<int64_t>());
-    QCOMPARE(seen.size(), size_t(250));     // every training row once in the epoch ...
-    QCOMPARE(*seen.rbegin(), int64_t(249)); // ... and no held-out row
+    // Every training row exactly once in the epoch and no held-out row: the drawn rows and rows
+    // 0..249 are the same multiset (compared sorted by a fixed projection; equal rows tie).
+    auto sorted = [](const at::Tensor& r) {
+        const at::Tensor key =
+            at::matmul(r.to(at::kDouble), at::linspace(1, 2, r.size(1), at::kDouble));
+        return r.index_select(0, std::get<1>(key.sort()));
+    };
+    QVERIFY(at::equal(sorted(at::cat(batches, 0)), sorted(rows.narrow(0, 0, 250))));
 
     CacheSource again(cache, 250, 100, 11);
     QVERIFY(at::equal(again.next(50), batches[0])); // deterministic for a seed
