@@ -9,6 +9,7 @@
 #include "train_recorder.h"
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -48,6 +49,10 @@ nlohmann::json evalJson(const sae::RunResult& r) {
     nlohmann::json j = sae::evalMetricsJson(r.eval);
     j["sae"] = r.name;
     j["out"] = r.folder;
+    j["dead_count"] = r.eval.deadCount;
+    j["dead_window_tokens"] = r.deadWindowTokens;
+    j["eval_dead_fraction"] = r.evalDeadFraction;
+    j["eval_set"] = r.evalSet;
     return j;
 }
 
@@ -114,8 +119,13 @@ int runTrain(ArgParser& args) {
             std::cerr << "error: " << fin->error.message << "\n";
         return 1;
     }
-    std::cerr << "note: no language model is wired to this run, so ce_clean, ce_spliced, ce_zero, "
-                 "delta_ce, ce_loss_recovered and kl are null\n";
+    for (const auto& r : results)
+        if (!std::isfinite(r.eval.ceClean)) {
+            std::cerr << "note: this run names no model and dataset to splice the SAE into, so "
+                         "ce_clean, ce_spliced, ce_zero, delta_ce, ce_loss_recovered and kl are "
+                         "null (give 'model', 'hook' and 'dataset' in RUN.json to measure them)\n";
+            break;
+        }
     for (const auto& r : results)
         std::cout << evalJson(r).dump() << std::endl;
     return 0;

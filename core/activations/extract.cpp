@@ -9,6 +9,7 @@
 #include "model/hooks.h"
 #include "model/transformer.h"
 #include "quant/quant.h"
+#include "tokenizer/window_functions.h"
 
 #include <chrono>
 #include <filesystem>
@@ -96,15 +97,6 @@ void flush(Pending& p, std::vector<std::unique_ptr<CacheFolder>>& folders, int64
 struct Batch {
     std::vector<data::TokenWindow> windows;
 };
-
-data::TokenizerFunctions tokenizerFunctions(std::shared_ptr<const Tokenizer> tok) {
-    data::TokenizerFunctions f;
-    f.encode = [tok](const std::string& text) { return tok->encode(text, false).ids; };
-    f.bos = tok->bosId();
-    f.eos = tok->eosId();
-    f.pad = tok->padId();
-    return f;
-}
 
 } // namespace
 
@@ -217,7 +209,8 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     wo.contextLength = r.contextLength;
     wo.packing = r.packing;
     wo.keepSpecialPositions = r.keepSpecialTokens;
-    data::WindowPacker packer(data::WindowPacker::fromReader(reader), tokenizerFunctions(tok), wo);
+    data::WindowPacker packer(data::WindowPacker::fromReader(reader), windowTokenizerFunctions(tok),
+                              wo);
 
     Pending pending;
     pending.acts.resize(r.hooks.size());

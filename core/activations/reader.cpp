@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -74,9 +75,20 @@ at::Tensor ActivationCache::row(int64_t i) const {
 }
 
 at::Tensor ActivationCache::gather(const std::vector<int64_t>& rows) const {
+    // One index_select per shard rather than one copy per row.
     at::Tensor out = at::empty({static_cast<int64_t>(rows.size()), m_d}, at::kFloat);
-    for (size_t k = 0; k < rows.size(); ++k)
-        out[static_cast<int64_t>(k)].copy_(row(rows[k]));
+    std::vector<std::vector<int64_t>> local(m_shards.size()), slots(m_shards.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+        const auto [s, r] = locate(rows[k]);
+        local[static_cast<size_t>(s)].push_back(r);
+        slots[static_cast<size_t>(s)].push_back(static_cast<int64_t>(k));
+    }
+    for (size_t s = 0; s < m_shards.size(); ++s)
+        if (!local[s].empty())
+            out.index_copy_(0, at::tensor(slots[s], at::kLong),
+                            shardTensor(static_cast<int64_t>(s), "activations")
+                                .index_select(0, at::tensor(local[s], at::kLong))
+                                .to(at::kFloat));
     return out;
 }
 
@@ -96,12 +108,56 @@ int32_t ActivationCache::position(int64_t i) const {
 }
 
 ShuffledBatches::ShuffledBatches(std::shared_ptr<const ActivationCache> cache, int64_t batchSize,
-                                 int64_t bufferRows, uint64_t seed)
+                                 int64_t bufferRows, uint64_t seed, int64_t rowLimit)
     : m_cache(std::move(cache)), m_batch(std::max<int64_t>(1, batchSize)),
-      m_bufferRows(std::max<int64_t>(1, bufferRows)), m_rng(seed) {
+      m_bufferRows(std::max<int64_t>(1, bufferRows)),
+      m_rowLimit(rowLimit < 0 ? m_cache->rows() : std::min(rowLimit, m_cache->rows())),
+      m_rng(seed) {
     for (int64_t s = 0; s < m_cache->shardCount(); ++s)
-        m_shardOrder.push_back(s);
+        if (m_cache->shardStart(s) < m_rowLimit)
+            m_shardOrder.push_back(s);
     std::shuffle(m_shardOrder.begin(), m_shardOrder.end(), m_rng);
+}
+
+namespace {
+at::Tensor toTensor(const std::vector<int64_t>& v) {
+    return at::tensor(v, at::kLong);
+}
+std::vector<int64_t> toVector(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kLong).contiguous();
+    return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+} // namespace
+
+ShuffledBatches::State ShuffledBatches::state() const {
+    std::ostringstream rng;
+    rng << m_rng;
+    State s;
+    s.info = {{"rows", m_cache->rows()},
+              {"row_limit", m_rowLimit},
+              {"buffer_rows", m_bufferRows},
+              {"next_shard", m_nextShard},
+              {"rng", rng.str()}};
+    s.shardOrder = toTensor(m_shardOrder);
+    s.pending = toTensor(m_pending);
+    s.buffer = toTensor(m_buffer);
+    return s;
+}
+
+void ShuffledBatches::restore(const State& s) {
+    if (s.info.value("rows", int64_t(-1)) != m_cache->rows() ||
+        s.info.value("row_limit", int64_t(-1)) != m_rowLimit ||
+        s.info.value("buffer_rows", int64_t(-1)) != m_bufferRows)
+        throw Exception(ErrorCode::InvalidFormat,
+                        "the saved position belongs to another cache or buffer size (" +
+                            s.info.dump() + ")",
+                        m_cache->folder(), "resume with the same cache and settings");
+    std::istringstream rng(s.info.at("rng").get<std::string>());
+    rng >> m_rng;
+    m_nextShard = s.info.at("next_shard").get<size_t>();
+    m_shardOrder = toVector(s.shardOrder);
+    m_pending = toVector(s.pending);
+    m_buffer = toVector(s.buffer);
 }
 
 // Moves one row of the stream (shards in seeded order, rows within a shard shuffled) into the
@@ -112,7 +168,8 @@ bool ShuffledBatches::fillOne() {
             return false;
         const int64_t s = m_shardOrder[m_nextShard++];
         const int64_t first = m_cache->shardStart(s);
-        for (int64_t r = m_cache->shardRows(s) - 1; r >= 0; --r)
+        const int64_t n = std::min(m_cache->shardRows(s), m_rowLimit - first);
+        for (int64_t r = n - 1; r >= 0; --r)
             m_pending.push_back(first + r);
         std::shuffle(m_pending.begin(), m_pending.end(), m_rng);
     }

@@ -54,11 +54,23 @@ private:
 
 /// Shuffled batches over every row once (one epoch): shards are visited in a seeded order, their
 /// rows stream through a buffer of `bufferRows` rows, and each batch row is drawn at random from
-/// the buffer, so rows of different shards mix. Same seed, same batches.
+/// the buffer, so rows of different shards mix. Same seed, same batches. With `rowLimit` >= 0
+/// only rows [0, rowLimit) are visited (the rest is held out). Memory: the buffer's row indices
+/// and one shard's row indices; activations are read from the memory-mapped shards per batch.
 class ShuffledBatches {
 public:
     ShuffledBatches(std::shared_ptr<const ActivationCache> cache, int64_t batchSize,
-                    int64_t bufferRows, uint64_t seed);
+                    int64_t bufferRows, uint64_t seed, int64_t rowLimit = -1);
+
+    /// Everything that decides the batches from here on: restore(state()) on an iterator built
+    /// with the same arguments gives the same following batches.
+    struct State {
+        nlohmann::json info;                    // position and the generator's state (text)
+        at::Tensor shardOrder, pending, buffer; // int64
+    };
+    State state() const;
+    /// Throws InvalidFormat when the state belongs to another cache.
+    void restore(const State& state);
 
     struct Batch {
         at::Tensor activations;    // fp32 [b, d]
@@ -70,7 +82,7 @@ public:
 private:
     bool fillOne();
     std::shared_ptr<const ActivationCache> m_cache;
-    int64_t m_batch, m_bufferRows;
+    int64_t m_batch, m_bufferRows, m_rowLimit;
     std::mt19937_64 m_rng;
     std::vector<int64_t> m_shardOrder;
     size_t m_nextShard = 0;

@@ -92,7 +92,7 @@ std::vector<sae::RunResult> train(Project& project, const std::map<std::string, 
     sae::RunConfig rc;
     rc.model = folder;
     rc.hook = hook;
-    rc.dataset = spec.dataset;
+    // No dataset: runTraining would splice-evaluate it; the pipeline does that in evaluate().
     rc.quant = spec.quant;
     rc.device = spec.device;
     rc.activations = cache;

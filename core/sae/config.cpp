@@ -111,7 +111,8 @@ const std::set<std::string>& keysFor(Architecture a) {
                                                  "unit_norm_decoder",
                                                  "decoder_init_norm",
                                                  "dead_window_tokens",
-                                                 "normalization"};
+                                                 "normalization",
+                                                 "b_dec_init"};
     static std::set<std::string> topk, relu, jump;
     if (topk.empty()) {
         topk = relu = jump = common;
@@ -235,7 +236,28 @@ SaeConfig parseSaeConfig(const nlohmann::json& j, int64_t dIn, const std::string
             bad(where, "normalization", "unknown " + v.dump(),
                 "use \"sqrt_d\" or \"unit_mean_squared_norm\"");
     }
+    if (has("b_dec_init")) {
+        const auto& v = j["b_dec_init"];
+        if (v == "mean")
+            c.bDecInit = BDecInit::Mean;
+        else if (v == "geometric_median")
+            c.bDecInit = BDecInit::GeometricMedian;
+        else if (v == "zeros")
+            c.bDecInit = BDecInit::Zeros;
+        else
+            bad(where, "b_dec_init", "unknown " + v.dump(),
+                "use \"mean\", \"geometric_median\" or \"zeros\"");
+    }
     return c;
+}
+
+const char* bDecInitName(BDecInit b) {
+    switch (b) {
+    case BDecInit::Mean: return "mean";
+    case BDecInit::GeometricMedian: return "geometric_median";
+    case BDecInit::Zeros: return "zeros";
+    }
+    return "mean";
 }
 
 nlohmann::json saeConfigToJson(const SaeConfig& c) {
@@ -256,7 +278,8 @@ nlohmann::json saeConfigToJson(const SaeConfig& c) {
                         {"dead_window_tokens", c.deadWindowTokens},
                         {"normalization", c.normalization == Normalization::SqrtD
                                               ? "sqrt_d"
-                                              : "unit_mean_squared_norm"}};
+                                              : "unit_mean_squared_norm"},
+                        {"b_dec_init", bDecInitName(c.bDecInit)}};
     switch (c.architecture) {
     case Architecture::BatchTopK:
     case Architecture::TopK:

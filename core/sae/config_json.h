@@ -12,6 +12,9 @@ namespace mistudio::sae {
 /// and out-of-range values throw InvalidArgument naming `where` + key.
 SaeConfig parseSaeConfig(const nlohmann::json& j, int64_t dIn, const std::string& where);
 
+/// "mean", "geometric_median", "zeros".
+const char* bDecInitName(BDecInit b);
+
 /// Every field, with the names parseSaeConfig accepts.
 nlohmann::json saeConfigToJson(const SaeConfig& c);
 

@@ -3,21 +3,13 @@
 #include "mistudio/result.h"
 #include "mistudio/tokenizer.h"
 #include "sae/metrics.h"
+#include "tokenizer/window_functions.h"
 
 #include <memory>
 
 namespace mistudio::sae {
 
 namespace {
-
-data::TokenizerFunctions tokenizerFunctions(std::shared_ptr<const Tokenizer> tok) {
-    data::TokenizerFunctions f;
-    f.encode = [tok](const std::string& text) { return tok->encode(text, false).ids; };
-    f.bos = tok->bosId();
-    f.eos = tok->eosId();
-    f.pad = tok->padId();
-    return f;
-}
 
 // The SAE's tensors on the model's device in float32 (the metrics are computed in fp32/fp64
 // whatever dtype the model runs in).
@@ -59,21 +51,41 @@ at::Tensor inputIds(const std::vector<data::TokenWindow>& windows) {
 
 } // namespace
 
+namespace {
+// The window stream shared by evalWindows and windowsHoldingRows (the reader must outlive it).
+struct WindowStream {
+    data::DocumentReader reader;
+    data::WindowPacker packer;
+    WindowStream(const std::string& modelFolder, const data::DatasetSpec& dataset, int context)
+        : reader(dataset), packer(data::WindowPacker::fromReader(reader),
+                                  windowTokenizerFunctions(std::make_shared<const Tokenizer>(
+                                      Tokenizer::load(modelFolder))),
+                                  options(context)) {}
+    static data::WindowOptions options(int context) {
+        data::WindowOptions wo;
+        wo.contextLength = context;
+        return wo;
+    }
+};
+} // namespace
+
 std::vector<data::TokenWindow> evalWindows(const std::string& modelFolder,
                                            const data::DatasetSpec& dataset, int64_t tokens,
-                                           int contextLength) {
+                                           int contextLength, int64_t skipWindows) {
     if (tokens <= 0)
         throw Exception(ErrorCode::InvalidArgument, "evaluation needs at least one token", "",
                         "pass --tokens N with N > 0");
-    auto tok = std::make_shared<const Tokenizer>(Tokenizer::load(modelFolder));
-    data::DocumentReader reader(dataset);
-    data::WindowOptions wo;
-    wo.contextLength = contextLength;
-    data::WindowPacker packer(data::WindowPacker::fromReader(reader), tokenizerFunctions(tok), wo);
+    WindowStream stream(modelFolder, dataset, contextLength);
+    for (int64_t i = 0; i < skipWindows; ++i)
+        if (!stream.packer.next())
+            throw Exception(ErrorCode::InvalidArgument,
+                            "the dataset has no windows left for evaluation after the " +
+                                std::to_string(i) + " used for training",
+                            dataset.path, "give a larger dataset or fewer training rows");
     std::vector<data::TokenWindow> windows;
     int64_t included = 0;
     while (included < tokens) {
-        auto w = packer.next();
+        auto w = stream.packer.next();
         if (!w)
             break;
         for (auto& inc : w->include) {
@@ -88,6 +100,21 @@ std::vector<data::TokenWindow> evalWindows(const std::string& modelFolder,
                         "the dataset holds no full window of " + std::to_string(contextLength) +
                             " tokens",
                         dataset.path, "use more text or a smaller --context-length");
+    return windows;
+}
+
+int64_t windowsHoldingRows(const std::string& modelFolder, const data::DatasetSpec& dataset,
+                           int64_t rows, int contextLength) {
+    WindowStream stream(modelFolder, dataset, contextLength);
+    int64_t windows = 0, included = 0;
+    while (included < rows) {
+        auto w = stream.packer.next();
+        if (!w)
+            break;
+        ++windows;
+        for (auto inc : w->include)
+            included += inc;
+    }
     return windows;
 }
 

@@ -23,11 +23,17 @@
 namespace mistudio::sae {
 
 /// Packs the dataset's documents (tokenized with the model folder's tokenizer, concatenated with
-/// EOS between them, a BOS at the start of each window) into windows of `contextLength` until
-/// `tokens` document positions are included; positions past the first `tokens` are excluded.
+/// EOS between them, a BOS at the start of each window: extraction's defaults) into windows of
+/// `contextLength`, skips the first `skipWindows` of them, then takes windows until `tokens`
+/// document positions are included; positions past the first `tokens` are excluded.
 std::vector<data::TokenWindow> evalWindows(const std::string& modelFolder,
                                            const data::DatasetSpec& dataset, int64_t tokens,
-                                           int contextLength);
+                                           int contextLength, int64_t skipWindows = 0);
+
+/// How many windows (packed as above) hold the first `rows` included positions: the windows an
+/// extraction of `rows` activation rows ran. Stops early when the dataset ends.
+int64_t windowsHoldingRows(const std::string& modelFolder, const data::DatasetSpec& dataset,
+                           int64_t rows, int contextLength);
 
 /// The next-token targets scored for a window batch: int64 [B, T], ids[t + 1] where positions t
 /// and t + 1 are both included, -1 elsewhere (and at the last position).

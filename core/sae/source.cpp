@@ -13,8 +13,7 @@ const at::Tensor* SourceState::find(const std::string& name) const {
     return nullptr;
 }
 
-namespace {
-at::Generator makeGenerator(uint64_t seed) {
+at::Generator makeSourceGenerator(uint64_t seed) {
     return at::make_generator<at::CPUGeneratorImpl>(seed);
 }
 
@@ -37,11 +36,10 @@ at::Tensor generatorState(const at::Generator& gen) {
     std::lock_guard<std::mutex> lock(g.mutex());
     return g.get_state();
 }
-} // namespace
 
 TensorSource::TensorSource(at::Tensor data, bool shuffle, uint64_t seed, std::string description)
     : m_data(data.to(at::kFloat).contiguous()), m_shuffle(shuffle),
-      m_description(std::move(description)), m_gen(makeGenerator(seed)) {
+      m_description(std::move(description)), m_gen(makeSourceGenerator(seed)) {
     if (m_data.dim() != 2 || m_data.size(0) == 0)
         throw Exception(ErrorCode::InvalidArgument, "activations must be a non-empty [N, d] tensor",
                         m_description, "");
@@ -92,8 +90,8 @@ void TensorSource::restore(const SourceState& s) {
 }
 
 SyntheticSource::SyntheticSource(Options options)
-    : m_options(options), m_gen(makeGenerator(options.seed)) {
-    at::Generator dictGen = makeGenerator(options.seed ^ 0x5eed5eedULL);
+    : m_options(options), m_gen(makeSourceGenerator(options.seed)) {
+    at::Generator dictGen = makeSourceGenerator(options.seed ^ 0x5eed5eedULL);
     m_dictionary = at::randn({options.nFeatures, options.dIn}, dictGen);
     m_dictionary.div_(m_dictionary.norm(2, {1}, true));
     m_offset = at::randn({options.dIn}, dictGen);

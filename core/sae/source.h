@@ -28,6 +28,13 @@ struct SourceState {
     const at::Tensor* find(const std::string& name) const;
 };
 
+// Helpers for sources: seeded CPU generators whose state is saved as a tensor, and the tensors of
+// a SourceState (a missing one throws InvalidFormat).
+at::Generator makeSourceGenerator(uint64_t seed);
+at::Tensor generatorState(const at::Generator& gen);
+void restoreGenerator(at::Generator& gen, const at::Tensor& state);
+at::Tensor requireTensor(const SourceState& s, const std::string& name);
+
 class ActivationSource {
 public:
     virtual ~ActivationSource() = default;

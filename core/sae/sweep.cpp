@@ -1,8 +1,10 @@
 #include "sae/sweep.h"
 
 #include "io/safetensors.h"
+#include "mistudio/environment.h"
 #include "mistudio/result.h"
 #include "sae/config_json.h"
+#include "sae/geometric_median.h"
 #include "sae/metric_names.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -45,6 +47,8 @@ SweepTrainer::SweepTrainer(SweepSettings settings, ActivationSource& source)
     }
     if (m_settings.tokens <= 0)
         throw Exception(ErrorCode::InvalidArgument, "tokens must be positive");
+    checkDevice(m_settings.device);
+    m_device = at::Device(m_settings.device);
     m_totalSteps = (m_settings.tokens + m_batch - 1) / m_batch;
 }
 
@@ -54,39 +58,70 @@ std::string SweepTrainer::checkpointPath() const {
     return (fs::path(m_settings.checkpointDir) / "checkpoint.safetensors").string();
 }
 
+namespace {
+// Statistics of the first training rows: sums for the scaling and the mean, and the first rows
+// themselves for a geometric median.
+struct SampleStats {
+    double sumNorm = 0, sumSq = 0;
+    at::Tensor sum;
+    std::vector<at::Tensor> kept;
+    int64_t seen = 0, keptRows = 0;
+};
+} // namespace
+
 void SweepTrainer::initialise(bool estimate) {
     // Input statistics from the first batches; the source is then rewound so training sees them.
     // Without `estimate` (resume) the trainers are placeholders that loadState() overwrites.
     const SourceState start = m_source.state();
-    double sumNorm = 0, sumSq = 0;
-    at::Tensor sum = at::zeros({m_source.dim()}, at::kDouble);
-    int64_t seen = 0;
+    bool wantMedian = false;
+    for (const auto& c : m_settings.saes)
+        wantMedian = wantMedian || c.bDecInit == BDecInit::GeometricMedian;
+    SampleStats st;
+    st.sum = at::zeros({m_source.dim()}, at::kDouble);
     const int64_t want = std::max<int64_t>(m_batch, m_settings.normalizationTokens);
-    while (estimate && seen < want) {
-        at::Tensor x = m_source.next(std::min(m_batch, want - seen)).to(at::kDouble);
+    while (estimate && st.seen < want) {
+        at::Tensor x = m_source.next(std::min(m_batch, want - st.seen)).to(at::kDouble);
         at::Tensor norms = x.norm(2, {1});
-        sumNorm += norms.sum().item<double>();
-        sumSq += norms.pow(2).sum().item<double>();
-        sum.add_(x.sum(0));
-        seen += x.size(0);
+        st.sumNorm += norms.sum().item<double>();
+        st.sumSq += norms.pow(2).sum().item<double>();
+        st.sum.add_(x.sum(0));
+        st.seen += x.size(0);
+        const int64_t keep = std::min(x.size(0), m_settings.medianSampleRows - st.keptRows);
+        if (wantMedian && keep > 0) {
+            st.kept.push_back(x.narrow(0, 0, keep));
+            st.keptRows += keep;
+        }
     }
     if (!estimate) {
-        sumNorm = sumSq = 1;
-        seen = 1;
+        st.sumNorm = st.sumSq = 1;
+        st.seen = 1;
     }
     m_source.restore(start);
-    const double n = static_cast<double>(seen);
-    at::Tensor mean = (sum / n).to(at::kFloat);
+    const double n = static_cast<double>(st.seen);
+    const at::Tensor mean = st.sum / n;
+    const at::Tensor median =
+        wantMedian && estimate ? geometricMedian(at::cat(st.kept, 0).to(m_device)).cpu() : mean;
     m_trainers.clear();
     m_scales.clear();
     for (size_t i = 0; i < m_settings.saes.size(); ++i) {
         const auto& c = m_settings.saes[i];
-        const double s = normalizationScale(c.normalization, c.dIn, sumNorm / n, sumSq / n);
+        const double s = normalizationScale(c.normalization, c.dIn, st.sumNorm / n, st.sumSq / n);
+        // Mean and geometric median are equivariant: those of the scaled rows are s times these.
+        const at::Tensor bDec = c.bDecInit == BDecInit::Zeros             ? at::zeros_like(mean)
+                                : c.bDecInit == BDecInit::GeometricMedian ? median * s
+                                                                          : mean * s;
         m_scales.push_back(s);
         m_trainers.push_back(
-            std::make_unique<SaeTrainer>(c, m_totalSteps, mean * s, m_settings.seed + i));
+            std::make_unique<SaeTrainer>(c, m_totalSteps, bDec, m_settings.seed + i, m_device));
     }
     m_step = 0;
+}
+
+std::pair<int64_t, int64_t> SweepTrainer::deadLatents(size_t i) const {
+    const SaeTrainer& t = *m_trainers.at(i);
+    const int64_t window =
+        std::max<int64_t>(1, std::min(t.config().deadWindowTokens, m_step * m_batch));
+    return {t.deadLatents(window), window};
 }
 
 nlohmann::json SweepTrainer::describe() const {
@@ -171,7 +206,7 @@ void SweepTrainer::loadCheckpoint() {
 }
 
 void SweepTrainer::trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond) {
-    at::Tensor x = m_source.next(m_batch);
+    at::Tensor x = m_source.next(m_batch).to(m_device);
     if (!at::isfinite(x).all().item<bool>())
         throw Exception(ErrorCode::NumericalError,
                         "the activations contain NaN or Inf at step " + std::to_string(m_step) +

@@ -22,6 +22,9 @@ struct SweepSettings {
     int64_t logEvery = 100;        // steps between metrics
     double checkpointMinutes = 10; // 0 = only on cancel and at the end
     int64_t normalizationTokens = 1 << 18; // tokens used to estimate the input scaling
+    std::string device = "cpu";            // where the SAEs train: cpu | cuda | cuda:N
+    /// Rows of that sample kept for b_dec_init "geometric_median" (SAELens uses its buffer).
+    int64_t medianSampleRows = 1 << 14;
 };
 
 using StepCallback = std::function<void(size_t saeIndex, const StepMetrics& metrics)>;
@@ -43,6 +46,9 @@ public:
     size_t size() const { return m_trainers.size(); }
     /// SAE i for raw activations (scaling folded).
     SaeModel model(size_t i) const { return m_trainers.at(i)->toModel(m_scales.at(i)); }
+    /// Issue 8's dead latents at the end of training: not fired in the last
+    /// min(dead_window_tokens (10M), tokens trained) tokens. Returns {count, window}.
+    std::pair<int64_t, int64_t> deadLatents(size_t i) const;
     std::string checkpointPath() const;
     void saveCheckpoint() const;
 
@@ -59,6 +65,7 @@ private:
     int64_t m_totalSteps = 0;
     int64_t m_step = 0;
     int64_t m_batch = 0;
+    at::Device m_device = at::kCPU;
 };
 
 /// Scale that maps raw activations to the normalisation's target, from E||x|| and E||x||^2.

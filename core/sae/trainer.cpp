@@ -19,9 +19,9 @@ nlohmann::json EffectiveSchedule::toJson() const {
             {"threshold_start_step", thresholdStartStep}};
 }
 
-SaeTrainer::SaeTrainer(SaeConfig config, int64_t totalSteps, const at::Tensor& sampleMean,
-                       uint64_t seed)
-    : m_config(std::move(config)) {
+SaeTrainer::SaeTrainer(SaeConfig config, int64_t totalSteps, const at::Tensor& initialBDec,
+                       uint64_t seed, at::Device device)
+    : m_config(std::move(config)), m_device(device) {
     const auto& c = m_config;
     if (c.dIn <= 0 || c.dSae <= 0 || totalSteps <= 0)
         throw Exception(ErrorCode::InvalidArgument, "SAE sizes and step count must be positive");
@@ -42,16 +42,21 @@ SaeTrainer::SaeTrainer(SaeConfig config, int64_t totalSteps, const at::Tensor& s
     m_wDec.mul_(c.decoderInitNorm / m_wDec.norm(2, {1}, true));
     m_encT = m_wDec.clone();
     m_bEnc = at::zeros({c.dSae});
-    m_bDec = sampleMean.to(at::kFloat).clone().reshape({c.dIn});
+    m_bDec = initialBDec.to(at::kCPU, at::kFloat).clone().reshape({c.dIn});
     if (c.architecture == Architecture::JumpReLU)
         m_theta = at::full({c.dSae}, c.thresholdInit);
     for (at::Tensor* p : parameters()) {
+        *p = p->to(device);
         p->requires_grad_(true);
         m_adamM.push_back(at::zeros_like(*p));
         m_adamV.push_back(at::zeros_like(*p));
     }
-    m_tokensSinceFired = at::zeros({c.dSae}, at::kLong);
-    m_windowFires = at::zeros({c.dSae}, at::kLong);
+    m_tokensSinceFired = at::zeros({c.dSae}, at::TensorOptions(device).dtype(at::kLong));
+    m_windowFires = at::zeros({c.dSae}, at::TensorOptions(device).dtype(at::kLong));
+}
+
+int64_t SaeTrainer::deadLatents(int64_t windowTokens) const {
+    return (m_tokensSinceFired >= windowTokens).sum().item<int64_t>();
 }
 
 std::vector<at::Tensor*> SaeTrainer::parameters() {
@@ -118,8 +123,9 @@ void SaeTrainer::forwardKSparse(Pass& p, const at::Tensor& x, int64_t step) {
         at::NoGradGuard noGrad;
         at::Tensor positive = values > 0;
         p.l0 = positive.sum().to(at::kFloat) / batch;
-        p.fired =
-            at::zeros({m_config.dSae}, at::kLong).index_add_(0, cols, positive.to(at::kLong)).gt(0);
+        p.fired = at::zeros({m_config.dSae}, cols.options())
+                      .index_add_(0, cols, positive.to(at::kLong))
+                      .gt(0);
         m_windowFires.index_add_(0, cols, positive.to(at::kLong));
         if (m_config.architecture == Architecture::BatchTopK)
             updateThreshold(values.masked_select(positive), step);
@@ -164,7 +170,7 @@ at::Tensor SaeTrainer::auxLoss(const at::Tensor& x, const at::Tensor& xhat, cons
     at::Tensor rows, cols;
     {
         at::NoGradGuard noGrad;
-        at::Tensor masked = at::where(dead.unsqueeze(0), pre, at::full({}, -1.0f));
+        at::Tensor masked = at::where(dead.unsqueeze(0), pre, at::full({}, -1.0f, pre.options()));
         at::Tensor idx = std::get<1>(masked.topk(kAux, 1, true, false));
         rows = at::arange(batch, idx.options()).repeat_interleave(kAux);
         cols = idx.reshape({-1});

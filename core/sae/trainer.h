@@ -31,15 +31,22 @@ struct EffectiveSchedule {
 
 class SaeTrainer {
 public:
-    /// `sampleMean` is the mean of a sample of scaled activations (b_dec init); `seed` seeds the
-    /// weight init.
-    SaeTrainer(SaeConfig config, int64_t totalSteps, const at::Tensor& sampleMean, uint64_t seed);
+    /// `initialBDec` is b_dec at the start (in scaled units: the mean or geometric median of a
+    /// sample, or zeros, per config.bDecInit); `seed` seeds the weight init (on the CPU, so every
+    /// device starts from the same weights). Parameters, Adam state and counters live on
+    /// `device`; step() takes batches there.
+    SaeTrainer(SaeConfig config, int64_t totalSteps, const at::Tensor& initialBDec, uint64_t seed,
+               at::Device device = at::kCPU);
 
     /// One optimisation step (`step` counts from 0). Returns metrics when `wantMetrics`, else only
     /// loss terms. Throws NumericalError naming the step when the loss is not finite.
     StepMetrics step(const at::Tensor& x, int64_t step, bool wantMetrics);
 
-    /// The SAE for raw activations: input scaling `scale` folded into the weights.
+    /// Latents that have not fired in the last `windowTokens` training tokens (a latent that
+    /// never fired counts every token trained).
+    int64_t deadLatents(int64_t windowTokens) const;
+
+    /// The SAE for raw activations (CPU tensors): input scaling `scale` folded into the weights.
     SaeModel toModel(double scale) const;
 
     void saveState(NamedTensors& out, const std::string& prefix, nlohmann::json& info) const;
@@ -65,6 +72,7 @@ private:
     std::vector<at::Tensor*> parameters();
 
     SaeConfig m_config;
+    at::Device m_device;
     EffectiveSchedule m_schedule;
     at::Tensor m_encT, m_bEnc, m_wDec, m_bDec, m_theta; // m_theta: JumpReLU only
     std::vector<at::Tensor> m_adamM, m_adamV;

@@ -107,10 +107,10 @@ SaeModel SaeTrainer::toModel(double scale) const {
     // ones seen in training, and x_hat comes out in raw units.
     at::NoGradGuard noGrad;
     SaeModel m;
-    m.encT = m_encT.detach() * scale;
-    m.bEnc = m_bEnc.detach().clone();
-    m.wDec = m_wDec.detach() / scale;
-    m.bDec = m_bDec.detach() / scale;
+    m.encT = m_encT.detach().to(at::kCPU) * scale;
+    m.bEnc = m_bEnc.detach().to(at::kCPU).clone();
+    m.wDec = m_wDec.detach().to(at::kCPU) / scale;
+    m.bDec = m_bDec.detach().to(at::kCPU) / scale;
     switch (m_config.architecture) {
     case Architecture::TopK:
         m.kind = InferenceKind::TopK;
@@ -123,7 +123,7 @@ SaeModel SaeTrainer::toModel(double scale) const {
         break;
     case Architecture::JumpReLU:
         m.kind = InferenceKind::JumpReLU;
-        m.threshold = m_theta.detach().clone();
+        m.threshold = m_theta.detach().to(at::kCPU).clone();
         break;
     case Architecture::ReLU: m.kind = InferenceKind::ReLU; break;
     }

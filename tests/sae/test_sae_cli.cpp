@@ -9,8 +9,10 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 
 using namespace mistudio;
 using namespace mistudio::sae;
@@ -20,6 +22,7 @@ class TestSaeCli : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void trainsEvaluatesSavesAndResumes();
+    void trainsFromADatasetOnTheFly();
     void rejectsUnknownAndInvalidKeys();
 
 private:
@@ -120,6 +123,56 @@ void TestSaeCli::trainsEvaluatesSavesAndResumes() {
     QCOMPARE(eval2["explained_variance"].get<double>(), eval["explained_variance"].get<double>());
 }
 
+void TestSaeCli::trainsFromADatasetOnTheFly() {
+    // No activations: the model runs over the dataset; CE is measured on held-out windows, and
+    // `mistudio-cli eval` of the saved folder on the same (first) windows agrees.
+    MISTUDIO_REQUIRE_FIXTURE("fixtures/models/aidreams260k/corpus.jsonl");
+    const std::string model = test::fixture("fixtures/models/aidreams260k");
+    const std::string out = (m_dir.path() + "/fly").toStdString();
+    const nlohmann::json run = {
+        {"model", model},
+        {"hook", "blocks.1.hook_resid_post"},
+        {"dataset", model + "/corpus.jsonl"},
+        {"tokens", 150 * 128},
+        {"context_length", 64},
+        {"eval_tokens", 1500},
+        {"seed", 3},
+        {"out", out},
+        {"log_every", 50},
+        {"normalization_tokens", 1024},
+        {"shuffle_buffer_tokens", 2048},
+        {"sae",
+         {{"architecture", "topk"}, {"k", 8}, {"d_sae", 128}, {"batch_size", 128}, {"lr", 0.003}}}};
+    const Run r = cli({"train", "--config", QString::fromStdString(writeRun(run))});
+    QVERIFY2(r.rc == 0, qPrintable(r.err));
+    QVERIFY(!r.err.contains("null"));
+    const auto eval = nlohmann::json::parse(r.out.trimmed().split('\n').last().toStdString());
+    for (const char* key : {"ce_clean", "ce_spliced", "ce_zero", "delta_ce", "ce_loss_recovered",
+                            "kl", "explained_variance", "l0"})
+        QVERIFY2(eval[key].is_number() && std::isfinite(eval[key].get<double>()), key);
+    QCOMPARE(eval["eval_tokens"].get<int64_t>(), int64_t(1500));
+    QVERIFY(eval["ce_zero"].get<double>() > eval["ce_clean"].get<double>());
+    QVERIFY(std::abs(eval["delta_ce"].get<double>() -
+                     (eval["ce_spliced"].get<double>() - eval["ce_clean"].get<double>())) < 1e-9);
+    QVERIFY(eval["kl"].get<double>() >= 0);
+    QVERIFY(eval["explained_variance"].get<double>() > 0.3);
+    QCOMPARE(eval["dead_window_tokens"].get<int64_t>(), int64_t(150 * 128)); // the whole run
+    const int64_t windows = eval["eval_set"]["windows"].get<int64_t>();
+    QVERIFY(windows >= 1500 / 63 && windows <= 1500 / 50);
+
+    const SaeModel saved = loadSaeLens(out);
+    QCOMPARE(saved.cfg["mistudio"]["eval_set"]["windows"].get<int64_t>(), windows);
+    QCOMPARE(saved.cfg["mistudio"]["dead_window_tokens"].get<int64_t>(), int64_t(150 * 128));
+    const Run ev =
+        cli({"eval", "--sae", QString::fromStdString(out), "--model", QString::fromStdString(model),
+             "--dataset", QString::fromStdString(model + "/corpus.jsonl"), "--tokens", "1500",
+             "--context-length", "64"});
+    QVERIFY2(ev.rc == 0, qPrintable(ev.err));
+    const auto again = nlohmann::json::parse(ev.out.trimmed().toStdString());
+    for (const char* key : {"ce_clean", "ce_zero", "ce_spliced", "explained_variance"})
+        QVERIFY2(std::abs(again[key].get<double>() - eval[key].get<double>()) < 1e-4, key);
+}
+
 void TestSaeCli::rejectsUnknownAndInvalidKeys() {
     const std::string out = (m_dir.path() + "/bad").toStdString();
     nlohmann::json base = {{"activations", m_acts},
@@ -145,6 +198,16 @@ void TestSaeCli::rejectsUnknownAndInvalidKeys() {
     nlohmann::json e = base;
     e["sae"]["architecture"] = "gated";
     QVERIFY(errorFor(e).contains("'architecture'"));
+    nlohmann::json f = base;
+    f.erase("activations");
+    f["model"] = "m";
+    f["hook"] = "blocks.0.hook_resid_post";
+    QVERIFY(errorFor(f).contains("'dataset'"));
+    if (!torch::cuda::is_available()) {
+        nlohmann::json g = base;
+        g["device"] = "cuda";
+        QVERIFY(errorFor(g).contains("CUDA", Qt::CaseInsensitive));
+    }
     const Run noCheckpoint =
         cli({"train", "--config", QString::fromStdString(writeRun(base)), "--resume"});
     QVERIFY(noCheckpoint.rc != 0 && noCheckpoint.err.contains("checkpoint"));

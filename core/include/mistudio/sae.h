@@ -28,6 +28,13 @@ enum class Normalization {
     UnitMeanSquaredNorm, // E||x||^2 = 1       (Gemma Scope, dictionary_learning)
 };
 
+/// How b_dec starts (from a sample of the scaled training activations).
+enum class BDecInit {
+    Mean,            // per-dimension mean
+    GeometricMedian, // Weiszfeld iterations, as SAELens's b_dec_init_method "geometric_median"
+    Zeros,
+};
+
 struct SaeConfig {
     std::string name; // label of this SAE in a sweep (sub-folder of the output)
     Architecture architecture = Architecture::BatchTopK;
@@ -54,6 +61,7 @@ struct SaeConfig {
     int64_t thresholdStartStep = 1000;     // BatchTopK: EMA starts here (clamped to half the run)
     int64_t deadWindowTokens = 10'000'000; // dead = no firing in this many tokens
     Normalization normalization = Normalization::SqrtD;
+    BDecInit bDecInit = BDecInit::Mean;
 };
 
 /// The published recipe for an architecture (SAE-RECIPES.md B.1-B.3) at the given sizes:
