@@ -43,8 +43,7 @@ PlaygroundPanel::PlaygroundPanel(EngineBridge* bridge, QWidget* parent)
         const qint64 feature = m_tokenFeatures->featureAt(index.row());
         if (feature < 0)
             return;
-        m_feature->setValue(static_cast<int>(feature)); // back here, the text shows this feature
-        m_mode->setCurrentIndex(1);
+        highlightFeature(feature); // back here, the text shows this feature
         Q_EMIT featureActivated(feature);
     });
     m_tokenTitle = new QLabel(tr("Click a token to list its features."), this);
@@ -106,6 +105,11 @@ QWidget* PlaygroundPanel::buildControls() {
 void PlaygroundPanel::setRun(std::shared_ptr<Project> project, int64_t runId) {
     m_tokenFeatures->setRun(project, runId);
     m_model->setRun(project, runId);
+}
+
+void PlaygroundPanel::highlightFeature(qint64 index) {
+    m_feature->setValue(static_cast<int>(index));
+    m_mode->setCurrentIndex(1);
 }
 
 void PlaygroundPanel::onLoaded() {

@@ -27,6 +27,8 @@ public:
     explicit PlaygroundPanel(EngineBridge* bridge, QWidget* parent = nullptr);
 
     void setRun(std::shared_ptr<Project> project, int64_t runId);
+    /// Colours the tokens by this feature's activation (the spin box and mode follow).
+    void highlightFeature(qint64 index);
     /// Lists the features of token `index` of the current result.
     void showTokenFeatures(int index);
 

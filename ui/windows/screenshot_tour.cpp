@@ -1,6 +1,7 @@
 #include "windows/screenshot_tour.h"
 
 #include "models/playground_model.h"
+#include "widgets/token_heatmap.h"
 #include "windows/main_window.h"
 #include "windows/playground_panel.h"
 
@@ -29,10 +30,20 @@ void showPlaygroundSample(PlaygroundPanel& panel) {
     PlaygroundModel& model = *panel.model();
     QElapsedTimer clock;
     clock.start();
-    while (model.hasSource() && !model.failed() && clock.elapsed() < 120000 &&
-           !(model.resultIsCurrent() && !model.result().tokens.empty())) {
-        QApplication::processEvents();
-        QThread::msleep(10);
+    auto wait = [&] {
+        while (model.hasSource() && !model.failed() && clock.elapsed() < 120000 &&
+               !(model.resultIsCurrent() && !model.result().tokens.empty())) {
+            QApplication::processEvents();
+            QThread::msleep(10);
+        }
+    };
+    wait();
+    // Then colour the text by the strongest feature of the listed token, as an analyst would.
+    const int current = panel.heatmap()->currentToken();
+    if (model.resultIsCurrent() && current >= 0 &&
+        !model.result().tokens[static_cast<size_t>(current)].top.empty()) {
+        panel.highlightFeature(model.result().tokens[static_cast<size_t>(current)].top[0].first);
+        wait();
     }
 }
 
