@@ -23,21 +23,10 @@ namespace {
 const QString kModel = QStringLiteral("fixtures/models/aidreams260k");
 const char* kHook = "blocks.2.hook_resid_post";
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using mistudio::test::runCli;
 
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(test::cliPath(), args);
-    if (!p.waitForFinished(300000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QJsonDocument json(const CliResult& r) {
-    if (r.exitCode != 0)
+QJsonDocument json(const mistudio::test::CliRun& r) {
+    if (r.code != 0)
         qWarning() << "mistudio-cli failed:" << r.err;
     return QJsonDocument::fromJson(r.out);
 }
@@ -228,8 +217,8 @@ void TestAnalysisE2e::trainRecordsRunsInProject() {
                 .toJson());
     f.close();
     const QString project = m_dir.filePath("train.mistudio");
-    const CliResult r = runCli({"train", "--config", config, "--project", project});
-    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const mistudio::test::CliRun r = runCli({"train", "--config", config, "--project", project});
+    QVERIFY2(r.code == 0, r.err.constData());
     Project p = Project::open(project.toStdString());
     const auto runs = p.runs();
     QCOMPARE(runs.size(), size_t(1));

@@ -24,17 +24,10 @@ private Q_SLOTS:
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
+using Run = mistudio::test::CliRun;
 
 Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(test::cliPath(), args);
-    p.waitForFinished(300000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return mistudio::test::runCli(args, 300000);
 }
 
 QString model(const char* name) {
@@ -144,7 +137,7 @@ void TestModelCli::quantAndBadModelErrors() {
                        QStringLiteral("--input-ids"), model("llama") + "/golden.safetensors",
                        QStringLiteral("--out"), dir.filePath(QStringLiteral("o.safetensors")),
                        QStringLiteral("--quant"), QStringLiteral("nf4")});
-    QVERIFY2(q.code == 0, q.err.constData());  // quantized execution (accuracy: test_quant_model)
+    QVERIFY2(q.code == 0, q.err.constData()); // quantized execution (accuracy: test_quant_model)
     QVERIFY(QFile::exists(dir.filePath(QStringLiteral("o.safetensors"))));
     // An unknown weight format is refused with the list, and nothing is written.
     const Run bad = cli({QStringLiteral("forward"), QStringLiteral("--model"), model("llama"),

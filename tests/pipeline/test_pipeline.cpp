@@ -12,16 +12,10 @@
 #include <QtTest>
 
 namespace {
-struct CliResult {
-    int code = -1;
-    QByteArray out, err;
-};
+using CliResult = mistudio::test::CliRun;
 
-CliResult cli(const QStringList& args, int timeoutMs = 900000) {
-    QProcess p;
-    p.start(mistudio::test::cliPath(), args);
-    p.waitForFinished(timeoutMs);
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+CliResult cli(const QStringList& args) {
+    return mistudio::test::runCli(args, 900000);
 }
 
 QString writeRunJson(const QTemporaryDir& dir, QJsonObject extra = {}) {

@@ -16,20 +16,9 @@ using namespace mistudio;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using mistudio::test::runCli;
 
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(test::cliPath(), args);
-    if (!p.waitForFinished(120000))
-        return {};
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QJsonDocument parse(const CliResult& r) {
+QJsonDocument parse(const mistudio::test::CliRun& r) {
     QJsonParseError e{};
     QJsonDocument doc = QJsonDocument::fromJson(r.out, &e);
     if (e.error != QJsonParseError::NoError)
@@ -75,8 +64,8 @@ void TestStoreCli::initTestCase() {
 }
 
 void TestStoreCli::runsListsOldestFirst() {
-    const CliResult r = runCli({"runs", "--project", m_project, "--json"});
-    QCOMPARE(r.exitCode, 0);
+    const mistudio::test::CliRun r = runCli({"runs", "--project", m_project, "--json"});
+    QCOMPARE(r.code, 0);
     const QJsonArray runs = parse(r).array();
     QCOMPARE(runs.size(), 2);
     QCOMPARE(runs[0].toObject()["status"].toString(), QString("failed"));
@@ -90,9 +79,9 @@ void TestStoreCli::runsListsOldestFirst() {
 
 void TestStoreCli::featuresSortedAndLimited() {
     const QString run = QString::number(m_run);
-    CliResult r = runCli({"features", "--project", m_project, "--run", run, "--sort", "max",
-                          "--limit", "7", "--json"});
-    QCOMPARE(r.exitCode, 0);
+    mistudio::test::CliRun r = runCli({"features", "--project", m_project, "--run", run, "--sort",
+                                       "max", "--limit", "7", "--json"});
+    QCOMPARE(r.code, 0);
     QJsonArray rows = parse(r).array();
     auto expected = m_records;
     std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
@@ -121,9 +110,9 @@ void TestStoreCli::featuresSortedAndLimited() {
 
 void TestStoreCli::featurePageHasEverything() {
     const FeatureRecord& want = m_records[42];
-    const CliResult r = runCli({"feature", "--project", m_project, "--run", QString::number(m_run),
-                                "--index", "42", "--json"});
-    QCOMPARE(r.exitCode, 0);
+    const mistudio::test::CliRun r = runCli({"feature", "--project", m_project, "--run",
+                                             QString::number(m_run), "--index", "42", "--json"});
+    QCOMPARE(r.code, 0);
     const QJsonObject page = parse(r).object();
     QCOMPARE(page["index"].toInteger(), 42);
     QCOMPARE(page["density"].toDouble(), want.stats.density);
@@ -155,38 +144,41 @@ void TestStoreCli::featurePageHasEverything() {
 
 void TestStoreCli::readableOutputs() {
     const QString run = QString::number(m_run);
-    CliResult r = runCli({"features", "--project", m_project, "--run", run, "--limit", "3"});
-    QCOMPARE(r.exitCode, 0);
+    mistudio::test::CliRun r =
+        runCli({"features", "--project", m_project, "--run", run, "--limit", "3"});
+    QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("index") && r.out.contains("(3 of 120 matching features)"));
     r = runCli({"feature", "--project", m_project, "--run", run, "--index", "3"});
-    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("top examples"));
     r = runCli({"runs", "--project", m_project});
-    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("blocks.6.hook_resid_post"));
 }
 
 void TestStoreCli::errorsAreReported() {
     const QString run = QString::number(m_run);
-    CliResult r = runCli({"runs", "--project", m_dir.filePath("nope.mistudio"), "--json"});
-    QCOMPARE(r.exitCode, 1);
+    mistudio::test::CliRun r =
+        runCli({"runs", "--project", m_dir.filePath("nope.mistudio"), "--json"});
+    QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("does not exist"));
     r = runCli({"feature", "--project", m_project, "--run", run, "--index", "500", "--json"});
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("no feature 500"));
     r = runCli({"features", "--project", m_project, "--run", "abc", "--json"});
-    QCOMPARE(r.exitCode, 2);
+    QCOMPARE(r.code, 2);
     r = runCli({"features", "--project", m_project, "--run", run, "--sort", "loudness"});
-    QCOMPARE(r.exitCode, 2);
+    QCOMPARE(r.code, 2);
     QVERIFY(r.err.contains("--sort"));
     r = runCli({"features", "--project", m_project, "--run", "99", "--json"});
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("no run 99"));
 }
 
 void TestStoreCli::benchPrintsItsFigures() {
-    const CliResult r = runCli({"bench", "store", "--features", "64", "--examples", "4"});
-    QCOMPARE(r.exitCode, 0);
+    const mistudio::test::CliRun r =
+        runCli({"bench", "store", "--features", "64", "--examples", "4"});
+    QCOMPARE(r.code, 0);
     const QList<QByteArray> lines = r.out.trimmed().split('\n');
     const QJsonObject figures = QJsonDocument::fromJson(lines.last()).object();
     QVERIFY(figures.contains("page_ms") && figures.contains("feature_ms"));

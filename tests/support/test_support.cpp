@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QProcess>
 
 namespace mistudio::test {
 
@@ -18,6 +19,16 @@ std::string fixture(const QString& relative) {
 
 QString cliPath() {
     return qEnvironmentVariable("MISTUDIO_CLI");
+}
+
+CliRun runCli(const QStringList& args, int timeoutMs) {
+    QProcess p;
+    p.start(cliPath(), args);
+    const bool finished = p.waitForFinished(timeoutMs);
+    if (!finished)
+        p.kill(), p.waitForFinished();
+    const bool normal = finished && p.exitStatus() == QProcess::NormalExit;
+    return {normal ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
 }
 
 } // namespace mistudio::test

@@ -14,6 +14,14 @@ std::string fixture(const QString& relative);
 /// The mistudio-cli binary of this build (MISTUDIO_CLI).
 QString cliPath();
 
+/// What a mistudio-cli run left: its exit code (-1 when it crashed or ran past the timeout, in
+/// which case it is killed) and its outputs.
+struct CliRun {
+    int code = -1;
+    QByteArray out, err;
+};
+CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+
 } // namespace mistudio::test
 
 /// Skips the current test function with a clear reason when a fixture is missing.
