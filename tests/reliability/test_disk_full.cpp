@@ -23,8 +23,11 @@ const QString kModel = QStringLiteral("fixtures/models/aidreams260k");
 const QString kHook = QStringLiteral("blocks.2.hook_resid_post");
 
 /// Runs mistudio-cli with every file it writes limited to `maxFileBytes`.
-CliRun runWithFileLimit(const QStringList& args, qint64 maxFileBytes) {
+CliRun runWithFileLimit(const QStringList& args, qint64 maxFileBytes, const QString& dataDir) {
     QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("MISTUDIO_DATA_DIR", dataDir); // a fresh log file: the limit is for the project
+    p.setProcessEnvironment(env);
     p.setChildProcessModifier([maxFileBytes] {
         ::signal(SIGXFSZ, SIG_IGN); // ignored signals stay ignored across exec
         rlimit limit{rlim_t(maxFileBytes), rlim_t(maxFileBytes)};
@@ -74,7 +77,7 @@ void TestDiskFull::analysisOnAFullDiskFailsCleanlyAndResumes() {
     QVERIFY(!full.isEmpty());
     const qint64 before = QFileInfo(full).size();
     // Room for a little more than the imported project: the feature batches do not fit.
-    r = runWithFileLimit(analyze(full), before + 64 * 1024);
+    r = runWithFileLimit(analyze(full), before + 64 * 1024, dir.filePath("data"));
     QCOMPARE(r.exitCode, 1);
     const QString err = QString::fromUtf8(r.err);
     QVERIFY2(err.contains("full.mistudio") && err.contains("disk space", Qt::CaseInsensitive),

@@ -46,6 +46,15 @@ int timedRun(const QStringList& args, CliRun* result = nullptr,
     return int(t.elapsed());
 }
 
+/// Milliseconds mistudio-cli takes to start (loading LibTorch) before any work: kill points are
+/// drawn after it, so that most kills interrupt the work itself.
+int startupMs() {
+    QElapsedTimer t;
+    t.start();
+    runCli({"--help"});
+    return int(t.elapsed());
+}
+
 } // namespace
 
 class TestKillStages : public QObject {
@@ -95,7 +104,7 @@ void TestKillStages::killDownload() {
     while (kills < kMinKills) {
         QDir(cache).removeRecursively();
         hub.clearLog();
-        const CliRun done = runUntilDone([&] { return args; }, rng, 200, ms, kills, env);
+        const CliRun done = runUntilDone([&] { return args; }, rng, startupMs(), ms, kills, env);
         QVERIFY2(done.exitCode == 0, done.err.constData());
         const QString snapshot = cache + "/models--org--big/snapshots/" + commit;
         QCOMPARE(QString::fromUtf8(done.out).trimmed(), snapshot);
@@ -115,8 +124,8 @@ void TestKillStages::killExtraction() {
     auto args = [&](const QString& out) {
         return QStringList{"extract", "--model",          modelDir(), "--dataset",
                            corpus(),  "--hook",           kHook,      "--tokens",
-                           "6144",    "--context-length", "64",       "--batch-size",
-                           "4",       "--rows-per-shard", "512",      "--out",
+                           "2048",    "--context-length", "64",       "--batch-size",
+                           "4",       "--rows-per-shard", "256",      "--out",
                            out};
     };
     const QString ref = m_dir.filePath("extract-ref");
@@ -131,7 +140,7 @@ void TestKillStages::killExtraction() {
     int kills = 0;
     while (kills < kMinKills) {
         QDir(out).removeRecursively();
-        const CliRun done = runUntilDone([&] { return args(out); }, rng, 150, ms, kills);
+        const CliRun done = runUntilDone([&] { return args(out); }, rng, startupMs(), ms, kills);
         QVERIFY2(done.exitCode == 0, done.err.constData());
         QCOMPARE(partialFiles(out), QStringList());
         const auto got = readTree(out);
@@ -145,49 +154,48 @@ void TestKillStages::killExtraction() {
 void TestKillStages::killTraining() {
     const QString acts = m_dir.filePath("train-acts.safetensors");
     writeSafetensors(acts, {{"activations", {8192, 16}, randomValues(8192 * 16, 5)}});
-    auto config = [&](const QString& name) {
-        const QString out = m_dir.filePath(name);
-        const QJsonObject run{
-            {"activations", acts},
-            {"hook", kHook},
-            {"tokens", 64 * 400},
-            {"seed", 3},
-            {"out", out},
-            {"log_every", 100},
-            {"eval_tokens", 512},
-            {"checkpoint_minutes", 0.0005}, // every 30 ms: kills fall between checkpoints
-            {"sae", QJsonObject{{"architecture", "topk"},
-                                {"k", 4},
-                                {"d_sae", 32},
-                                {"batch_size", 64},
-                                {"lr", 0.003}}}};
-        writeBytes(m_dir.filePath(name + ".json"), QJsonDocument(run).toJson());
-        return m_dir.filePath(name + ".json");
-    };
+    // One RUN.json (and so one output folder) for the reference and the killed runs: the saved
+    // cfg.json and the evaluation line name the folder.
+    const QString out = m_dir.filePath("train-out");
+    const QString cfg = m_dir.filePath("train.json");
+    writeBytes(cfg, QJsonDocument(QJsonObject{{"activations", acts},
+                                              {"hook", kHook},
+                                              {"tokens", 64 * 200},
+                                              {"seed", 3},
+                                              {"out", out},
+                                              {"log_every", 100},
+                                              {"eval_tokens", 512},
+                                              {"checkpoint_minutes", 0.0005}, // every 30 ms
+                                              {"sae", QJsonObject{{"architecture", "topk"},
+                                                                  {"k", 4},
+                                                                  {"d_sae", 32},
+                                                                  {"batch_size", 64},
+                                                                  {"lr", 0.003}}}})
+                        .toJson());
     CliRun first;
-    const int ms = timedRun({"train", "--config", config("train-ref")}, &first);
+    const int ms = timedRun({"train", "--config", cfg}, &first);
     QCOMPARE(first.exitCode, 0);
-    const QByteArray refWeights = readBytes(m_dir.filePath("train-ref/sae_weights.safetensors"));
+    const QByteArray refWeights = readBytes(out + "/sae_weights.safetensors");
+    const QByteArray refCfg = readBytes(out + "/cfg.json");
     QVERIFY(!refWeights.isEmpty());
     const QByteArray refEval = first.out.trimmed().split('\n').last();
 
     std::mt19937 rng(killSeed("training"));
-    const QString out = m_dir.filePath("train-killed");
-    const QString cfg = config("train-killed");
     int kills = 0;
     while (kills < kMinKills) {
         QDir(out).removeRecursively();
         auto args = [&] {
             // Resume once a checkpoint exists; before that, start afresh.
-            return QDir(out + "/checkpoint").exists()
+            return QFileInfo::exists(out + "/checkpoint/checkpoint.safetensors")
                        ? QStringList{"train", "--config", cfg, "--resume"}
                        : QStringList{"train", "--config", cfg};
         };
-        const CliRun done = runUntilDone(args, rng, 150, ms, kills);
+        const CliRun done = runUntilDone(args, rng, startupMs(), ms, kills);
         QVERIFY2(done.exitCode == 0, done.err.constData());
         QCOMPARE(partialFiles(out), QStringList());
         QVERIFY2(readBytes(out + "/sae_weights.safetensors") == refWeights,
                  "the SAE trained through kills differs from the uninterrupted one");
+        QVERIFY(readBytes(out + "/cfg.json") == refCfg);
         QCOMPARE(done.out.trimmed().split('\n').last(), refEval);
     }
 }
@@ -207,7 +215,7 @@ void TestKillStages::killAnalysis() {
     };
     auto args = [&](const QString& project) {
         return QStringList{"analyze",  "--project", project,     "--run", "1",
-                           "--tokens", "3000",      "--dataset", corpus()};
+                           "--tokens", "1500",      "--dataset", corpus()};
     };
     const QString ref = newProject("analysis-ref.mistudio");
     QVERIFY2(QFile::exists(ref), qPrintable(ref));
@@ -223,12 +231,13 @@ void TestKillStages::killAnalysis() {
         const QString project = newProject("analysis-killed.mistudio");
         QVERIFY2(QFile::exists(project), qPrintable(project));
         QStringList damaged; // integrity_check after every kill
-        const CliRun done = runUntilDone([&] { return args(project); }, rng, 150, ms, kills, {},
-                                         [&] {
-                                             const QString check = integrityCheck(project);
-                                             if (check != "ok")
-                                                 damaged << check;
-                                         });
+        const CliRun done =
+            runUntilDone([&] { return args(project); }, rng, startupMs(), ms, kills, {},
+                         [&] {
+                             const QString check = integrityCheck(project);
+                             if (check != "ok")
+                                 damaged << check;
+                         });
         QVERIFY2(damaged.isEmpty(), qPrintable(damaged.join('\n')));
         QCOMPARE(partialFiles(m_dir.path()), QStringList());
         QVERIFY2(done.exitCode == 0, done.err.constData());

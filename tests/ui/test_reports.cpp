@@ -5,7 +5,7 @@
 #include "bridge/engine_bridge.h"
 #include "dialogs/open_sae_dialog.h"
 #include "mistudio/report.h"
-#include "report/report_document.h"
+#include "pdf/report_document.h"
 #include "test_support.h"
 #include "windows/main_window.h"
 #include "windows/report_panel.h"

@@ -9,6 +9,16 @@
 #include <QJsonObject>
 #include <QStandardPaths>
 
+// resources.qrc lives in the static mistudio_ui library: register it before reading from it
+// (Q_INIT_RESOURCE must be used outside a namespace). The app's main() does it too.
+static void initUiResources() {
+    static const bool once = [] {
+        Q_INIT_RESOURCE(resources);
+        return true;
+    }();
+    (void)once;
+}
+
 namespace mistudio::ui {
 
 QString FirstStartState::message() const {
@@ -67,6 +77,7 @@ RunPlan planFromRunJson(const QJsonObject& j, RunPlan p) {
 }
 
 RunPlan quickLookPlan() {
+    initUiResources();
     RunPlan base;
     base.applyPreset(QStringLiteral("quick"));
     QFile f(QStringLiteral(":/mistudio/examples/quick-look.json"));

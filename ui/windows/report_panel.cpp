@@ -11,7 +11,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QTextBrowser>
+#include <QTextCursor>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -105,6 +107,8 @@ ReportPanel::ReportPanel(EngineBridge* bridge, QWidget* parent)
         if (m_pendingPreviewRun >= 0)
             return refreshPreview();
         loadReportDocument(*m_preview->document(), m_previewWatcher->result());
+        m_preview->moveCursor(QTextCursor::Start); // a new report starts at its title
+        m_preview->verticalScrollBar()->setValue(0);
         Q_EMIT previewReady();
     });
 }

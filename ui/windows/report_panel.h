@@ -5,7 +5,7 @@
 
 #include "mistudio/engine.h"
 #include "mistudio/project.h"
-#include "report/report_document.h"
+#include "pdf/report_document.h"
 
 #include <QFutureWatcher>
 #include <QSet>

@@ -1,4 +1,4 @@
-#include "report/report_document.h"
+#include "pdf/report_document.h"
 
 #include "mistudio/result.h"
 
