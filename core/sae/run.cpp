@@ -1,7 +1,8 @@
 #include "sae/run.h"
 
 #include "activations/reader.h"
-
+#include "distributed/communicator.h"
+#include "distributed/sharded_source.h"
 #include "io/safetensors.h"
 #include "mistudio/environment.h"
 #include "mistudio/result.h"
@@ -163,7 +164,8 @@ EvalMetrics evaluateSae(const SaeModel& model, const at::Tensor& x, int64_t batc
 
 std::vector<RunResult>
 runTraining(JobContext& ctx, const RunConfig& run, bool resume,
-            const std::function<void(const std::string&, const StepMetrics&)>& onLog) {
+            const std::function<void(const std::string&, const StepMetrics&)>& onLog,
+            const DistributedRun& distributed) {
     const at::Tensor all = readActivations(run.activations);
     const int64_t n = all.size(0);
     const int64_t evalTokens =
@@ -173,6 +175,10 @@ runTraining(JobContext& ctx, const RunConfig& run, bool resume,
                         "eval_tokens (" + std::to_string(evalTokens) + ") leaves no training data",
                         run.activations, "lower eval_tokens");
     TensorSource source(all.narrow(0, 0, n - evalTokens), true, run.seed, run.activations);
+    dist::Communicator* comm = distributed.comm;
+    std::unique_ptr<dist::ShardedSource> shard;
+    if (comm && comm->distributed())
+        shard = std::make_unique<dist::ShardedSource>(source, comm->rank(), comm->worldSize());
     SweepSettings s;
     s.saes = parseSaeConfigs(run.sae, all.size(1));
     s.tokens = run.tokens;
@@ -181,13 +187,17 @@ runTraining(JobContext& ctx, const RunConfig& run, bool resume,
     s.logEvery = run.logEvery;
     s.checkpointMinutes = run.checkpointMinutes;
     s.normalizationTokens = run.normalizationTokens;
-    SweepTrainer sweep(s, source);
+    s.comm = comm;
+    s.allowReshard = distributed.reshard;
+    SweepTrainer sweep(s, shard ? static_cast<ActivationSource&>(*shard) : source);
     sweep.run(ctx, resume, [&](size_t i, const StepMetrics& m) {
         if (onLog)
             onLog(s.saes[i].name, m);
     });
-    const at::Tensor held = all.narrow(0, n - evalTokens, evalTokens);
     std::vector<RunResult> results;
+    if (comm && comm->rank() != 0)
+        return results; // rank 0 alone evaluates and writes the SAE folders
+    const at::Tensor held = all.narrow(0, n - evalTokens, evalTokens);
     for (size_t i = 0; i < sweep.size(); ++i) {
         ctx.throwIfCancelled();
         RunResult r;

@@ -1,5 +1,6 @@
 #include "sae/sweep.h"
 
+#include "distributed/communicator.h"
 #include "io/safetensors.h"
 #include "mistudio/result.h"
 #include "sae/config_json.h"
@@ -45,6 +46,26 @@ SweepTrainer::SweepTrainer(SweepSettings settings, ActivationSource& source)
     if (m_settings.tokens <= 0)
         throw Exception(ErrorCode::InvalidArgument, "tokens must be positive");
     m_totalSteps = (m_settings.tokens + m_batch - 1) / m_batch;
+    if (m_batch % worldSize() != 0)
+        throw Exception(ErrorCode::InvalidArgument,
+                        "batch_size " + std::to_string(m_batch) + " does not split over " +
+                            std::to_string(worldSize()) + " ranks",
+                        "data-parallel training",
+                        "use a batch_size that is a multiple of WORLD_SIZE (it stays the global "
+                        "batch; each rank trains on batch_size / WORLD_SIZE tokens per step)");
+    m_localBatch = m_batch / worldSize();
+}
+
+int SweepTrainer::worldSize() const {
+    return m_settings.comm ? m_settings.comm->worldSize() : 1;
+}
+
+bool SweepTrainer::cancelled(JobContext& ctx) const {
+    // Every rank must stop at the same step: one rank's cancel stops them all.
+    const bool local = ctx.isCancelled();
+    if (worldSize() == 1)
+        return local;
+    return m_settings.comm->allReduce(local ? 1.0 : 0.0, dist::ReduceOp::Max) > 0;
 }
 
 SweepTrainer::~SweepTrainer() = default;
@@ -60,9 +81,12 @@ void SweepTrainer::initialise(bool estimate) {
     double sumNorm = 0, sumSq = 0;
     at::Tensor sum = at::zeros({m_source.dim()}, at::kDouble);
     int64_t seen = 0;
-    const int64_t want = std::max<int64_t>(m_batch, m_settings.normalizationTokens);
+    // Data parallel: each rank reads its slices of the same first tokens; the sums are reduced.
+    const int64_t want =
+        (std::max<int64_t>(m_batch, m_settings.normalizationTokens) + worldSize() - 1) /
+        worldSize();
     while (estimate && seen < want) {
-        at::Tensor x = m_source.next(std::min(m_batch, want - seen)).to(at::kDouble);
+        at::Tensor x = m_source.next(std::min(m_localBatch, want - seen)).to(at::kDouble);
         at::Tensor norms = x.norm(2, {1});
         sumNorm += norms.sum().item<double>();
         sumSq += norms.pow(2).sum().item<double>();
@@ -72,6 +96,12 @@ void SweepTrainer::initialise(bool estimate) {
     if (!estimate) {
         sumNorm = sumSq = 1;
         seen = 1;
+    } else if (worldSize() > 1) {
+        at::Tensor totals = at::tensor({sumNorm, sumSq, static_cast<double>(seen)}, at::kDouble);
+        m_settings.comm->allReduce({totals, sum}, dist::ReduceOp::Sum);
+        sumNorm = totals[0].item<double>();
+        sumSq = totals[1].item<double>();
+        seen = static_cast<int64_t>(totals[2].item<double>());
     }
     m_source.restore(start);
     const double n = static_cast<double>(seen);
@@ -84,6 +114,7 @@ void SweepTrainer::initialise(bool estimate) {
         m_scales.push_back(s);
         m_trainers.push_back(
             std::make_unique<SaeTrainer>(c, m_totalSteps, mean * s, m_settings.seed + i));
+        m_trainers.back()->setCommunicator(m_settings.comm);
     }
     m_step = 0;
 }
@@ -97,13 +128,15 @@ nlohmann::json SweepTrainer::describe() const {
 }
 
 void SweepTrainer::saveCheckpoint() const {
-    if (m_settings.checkpointDir.empty())
+    // Every rank holds the same state; rank 0 alone writes it.
+    if (m_settings.checkpointDir.empty() || (m_settings.comm && m_settings.comm->rank() != 0))
         return;
     fs::create_directories(m_settings.checkpointDir);
     NamedTensors tensors;
     nlohmann::json info = describe();
     info["version"] = 1;
     info["step"] = m_step;
+    info["world_size"] = worldSize();
     nlohmann::json trainerInfo = nlohmann::json::array();
     for (size_t i = 0; i < m_trainers.size(); ++i) {
         nlohmann::json ti;
@@ -147,6 +180,17 @@ void SweepTrainer::loadCheckpoint() {
                             std::string("the checkpoint was written with another '") + key +
                                 "' setting",
                             path, "resume with the RUN.json that started the run");
+    const int written = info.value("world_size", 1);
+    if (written != worldSize() && !m_settings.allowReshard)
+        throw Exception(ErrorCode::InvalidArgument,
+                        "the checkpoint was written by a job of " + std::to_string(written) +
+                            " rank(s); this job has " + std::to_string(worldSize()),
+                        path,
+                        "resume with WORLD_SIZE=" + std::to_string(written) +
+                            ", or pass --reshard to continue the same global batch stream on " +
+                            std::to_string(worldSize()) +
+                            " rank(s) (equal within fp32 tolerance, not bit for bit; see "
+                            "docs/DISTRIBUTED.md)");
     for (size_t i = 0; i < m_trainers.size(); ++i) {
         const std::string prefix = "sae" + std::to_string(i) + ".";
         m_trainers[i]->loadState(tensors, prefix, info.at("trainers").at(i));
@@ -170,7 +214,7 @@ void SweepTrainer::loadCheckpoint() {
 }
 
 void SweepTrainer::trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond) {
-    at::Tensor x = m_source.next(m_batch);
+    at::Tensor x = m_source.next(m_localBatch);
     if (!at::isfinite(x).all().item<bool>())
         throw Exception(ErrorCode::NumericalError,
                         "the activations contain NaN or Inf at step " + std::to_string(m_step) +
@@ -218,9 +262,10 @@ void SweepTrainer::run(JobContext& ctx, bool resume, const StepCallback& onLog) 
     int64_t lastLogStep = m_step;
     double tokensPerSecond = 0;
     while (m_step < m_totalSteps) {
-        if (ctx.isCancelled()) {
+        if (cancelled(ctx)) {
             saveCheckpoint();
             ctx.throwIfCancelled();
+            throw Exception(ErrorCode::Cancelled, "cancelled on another rank");
         }
         if (m_settings.logEvery > 0 && (m_step + 1) % m_settings.logEvery == 0) {
             const double secs = std::chrono::duration<double>(Clock::now() - lastLog).count();

@@ -22,6 +22,12 @@ struct SweepSettings {
     int64_t logEvery = 100;        // steps between metrics
     double checkpointMinutes = 10; // 0 = only on cancel and at the end
     int64_t normalizationTokens = 1 << 18; // tokens used to estimate the input scaling
+    /// Data parallel (docs/DISTRIBUTED.md): the source is this rank's ShardedSource, batch sizes
+    /// stay global, rank 0 alone writes checkpoints. nullptr: one process.
+    dist::Communicator* comm = nullptr;
+    /// Resume a checkpoint written with another world size (same global batch stream; equal to the
+    /// uninterrupted run within fp32 reduction tolerance, not bit for bit).
+    bool allowReshard = false;
 };
 
 using StepCallback = std::function<void(size_t saeIndex, const StepMetrics& metrics)>;
@@ -50,6 +56,8 @@ private:
     void initialise(bool estimate);
     void loadCheckpoint();
     void trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond);
+    bool cancelled(JobContext& ctx) const;
+    int worldSize() const;
     nlohmann::json describe() const;
 
     SweepSettings m_settings;
@@ -58,7 +66,8 @@ private:
     std::vector<double> m_scales;
     int64_t m_totalSteps = 0;
     int64_t m_step = 0;
-    int64_t m_batch = 0;
+    int64_t m_batch = 0;      // global batch (every SAE's batch_size)
+    int64_t m_localBatch = 0; // this rank's share of it
 };
 
 /// Scale that maps raw activations to the normalisation's target, from E||x|| and E||x||^2.
