@@ -123,8 +123,7 @@ int runAnalyze(ArgParser& args) {
     args.finish();
     if (hub::isHubDatasetSpec(o.dataset)) {
         // The split's files (downloaded into the HF cache when missing) share one folder.
-        const auto files =
-            hub::resolveDatasetFiles(o.dataset, hub::HubSettings::fromEnvironment(), nullptr);
+        const auto files = hub::resolveDatasetFiles(o.dataset, hub::HubSettings::fromEnvironment(), nullptr);
         o.dataset = std::filesystem::path(files.front()).parent_path().string();
     }
     Project project = Project::open(projectPath);

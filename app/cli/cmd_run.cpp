@@ -1,9 +1,6 @@
 // mistudio-cli run --config RUN.json --project P.mistudio [--json-events]
 // Every stage of a run as one job; progress bars on a TTY, or one JSON event per line.
-#include "cli.h"
-#include "mistudio/engine.h"
-#include "mistudio/pipeline.h"
-#include "mistudio/result.h"
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -11,21 +8,22 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
+
+#include "cli.h"
+#include "mistudio/engine.h"
+#include "mistudio/pipeline.h"
+#include "mistudio/result.h"
 
 namespace mistudio::cli {
 
 namespace {
 std::atomic<bool> g_stop{false};
-void onSigint(int) {
-    g_stop = true;
-}
+void onSigint(int) { g_stop = true; }
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path);
     if (!in)
-        throw Exception(ErrorCode::NotFound, "cannot open the run configuration", path,
-                        "Check the --config path");
+        throw Exception(ErrorCode::NotFound, "cannot open the run configuration", path, "Check the --config path");
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -33,9 +31,8 @@ std::string readFile(const std::string& path) {
 
 nlohmann::json eventJson(const JobEvent& e) {
     if (auto* p = std::get_if<ProgressEvent>(&e))
-        return {{"event", "progress"},   {"stage", p->stage}, {"done", p->done},
-                {"total", p->total},     {"unit", p->unit},   {"rate", p->rate},
-                {"eta_s", p->etaSeconds}};
+        return {{"event", "progress"}, {"stage", p->stage}, {"done", p->done}, {"total", p->total},
+                {"unit", p->unit}, {"rate", p->rate}, {"eta_s", p->etaSeconds}};
     if (auto* m = std::get_if<MetricEvent>(&e))
         return {{"event", "metric"}, {"step", m->step}, {"name", m->name}, {"value", m->value}};
     if (auto* l = std::get_if<LogEvent>(&e))
@@ -53,12 +50,11 @@ void drawBar(const ProgressEvent& p) {
     const int eta = static_cast<int>(std::max(0.0, p.etaSeconds));
     std::fprintf(stderr, "\r[%-8s] %s%s %3d%% %.0f %s/s ETA %d:%02d:%02d   ", p.stage.c_str(),
                  std::string(filled, '#').c_str(), std::string(width - filled, '-').c_str(),
-                 static_cast<int>(frac * 100), p.rate, p.unit.c_str(), eta / 3600, eta / 60 % 60,
-                 eta % 60);
+                 static_cast<int>(frac * 100), p.rate, p.unit.c_str(), eta / 3600, eta / 60 % 60, eta % 60);
     if (frac >= 1)
         std::fputc('\n', stderr);
 }
-} // namespace
+}  // namespace
 
 int runRun(ArgParser& args) {
     PipelineRequest req;
@@ -80,8 +76,7 @@ int runRun(ArgParser& args) {
         else if (auto* p = std::get_if<ProgressEvent>(&e); p && tty)
             drawBar(*p);
     };
-    JobHandle job =
-        engine.submit([&](JobContext& ctx) { outcome = runPipeline(req, ctx); }, options);
+    JobHandle job = engine.submit([&](JobContext& ctx) { outcome = runPipeline(req, ctx); }, options);
     auto previous = std::signal(SIGINT, onSigint);
     std::optional<FinishedEvent> fin;
     while (!(fin = job.waitFor(std::chrono::milliseconds(100))))
@@ -95,12 +90,11 @@ int runRun(ArgParser& args) {
         return 1;
     }
     if (!jsonEvents)
-        std::cout << nlohmann::json{{"run", outcome.runId},
-                                    {"sae", outcome.saeFolder},
+        std::cout << nlohmann::json{{"run", outcome.runId}, {"sae", outcome.saeFolder},
                                     {"eval", nlohmann::json::parse(outcome.evalJson)}}
                          .dump()
                   << std::endl;
     return 0;
 }
 
-} // namespace mistudio::cli
+}  // namespace mistudio::cli
