@@ -14,6 +14,7 @@
 #include <ATen/Parallel.h>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -65,7 +66,9 @@ std::string shapeFlags(const SaeBenchShape& s) {
 
 /// Runs `launch --nproc N -- bench sae ... --dist-worker`; returns rank 0's JSON line.
 nlohmann::json runRanks(const SaeBenchShape& s, int nproc) {
-    const std::string cmd = "/proc/self/exe launch --nproc " + std::to_string(nproc) +
+    // popen runs a shell, whose /proc/self/exe is the shell: name this binary by its path.
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string cmd = "'" + self + "' launch --nproc " + std::to_string(nproc) +
                             " -- --threads " + std::to_string(at::get_num_threads()) +
                             " bench sae " + shapeFlags(s) + " --dist-worker 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
