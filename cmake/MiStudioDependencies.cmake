@@ -35,3 +35,27 @@ endif()
 # Fixtures beside the checkout (CI lays ../shared next to the clone).
 get_filename_component(_shared "${PROJECT_SOURCE_DIR}/../shared" ABSOLUTE)
 set(MISTUDIO_SHARED_DIR "${_shared}" CACHE PATH "Test fixtures folder (../shared)")
+
+# Data-parallel training (core/distributed) uses LibTorch's c10d with Gloo. AUTO enables it when
+# LibTorch ships the c10d headers and the Gloo headers are found (Debian: libgloo-dev); without it
+# the build still works and `launch` / WORLD_SIZE > 1 fail with a clear message.
+set(MISTUDIO_WITH_DISTRIBUTED AUTO CACHE STRING "Data-parallel training on c10d/Gloo: AUTO, ON or OFF")
+set_property(CACHE MISTUDIO_WITH_DISTRIBUTED PROPERTY STRINGS AUTO ON OFF)
+set(MISTUDIO_HAVE_DISTRIBUTED OFF)
+if(NOT MISTUDIO_WITH_DISTRIBUTED STREQUAL "OFF")
+  find_path(MISTUDIO_C10D_INCLUDE torch/csrc/distributed/c10d/ProcessGroupGloo.hpp
+            HINTS ${TORCH_INCLUDE_DIRS})
+  find_path(MISTUDIO_GLOO_INCLUDE gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+  # Debian's LibTorch links libgloo.so dynamically; pytorch.org builds carry Gloo inside libtorch_cpu.
+  find_library(MISTUDIO_GLOO_LIBRARY gloo)
+  if(MISTUDIO_C10D_INCLUDE AND MISTUDIO_GLOO_INCLUDE)
+    set(MISTUDIO_HAVE_DISTRIBUTED ON)
+    message(STATUS "miStudio: distributed training on c10d/Gloo (${MISTUDIO_C10D_INCLUDE})")
+  elseif(MISTUDIO_WITH_DISTRIBUTED STREQUAL "ON")
+    message(FATAL_ERROR "MISTUDIO_WITH_DISTRIBUTED=ON but LibTorch's c10d headers or the Gloo "
+                        "headers were not found: install libgloo-dev (Debian) or use a LibTorch "
+                        "built with USE_DISTRIBUTED")
+  else()
+    message(STATUS "miStudio: distributed training disabled (no c10d/Gloo headers)")
+  endif()
+endif()

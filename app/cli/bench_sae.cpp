@@ -1,6 +1,8 @@
 // mistudio-cli bench sae: training tokens/s of the TopK SAE step, the fraction of the machine's
 // fp32 GEMM rate it reaches, and the same step in plain PyTorch (tests/bench/topk_reference.py)
-// run in the same invocation with the same thread count.
+// run in the same invocation with the same thread count. With --nproc N: data-parallel scaling
+// (bench_sae_dist.cpp).
+#include "bench_sae_dist.h"
 #include "cli.h"
 #include "mistudio/result.h"
 #include "sae/config_json.h"
@@ -74,9 +76,16 @@ int runBenchSae(ArgParser& args) {
     const std::string python = args.valueOr("--python", "/usr/bin/python3");
     std::string reference = args.valueOr("--reference", findReference());
     const bool skipReference = args.flag("--no-reference");
+    const long long nproc = args.intOr("--nproc", 1);
+    const bool worker = args.flag("--dist-worker"); // one rank of the --nproc measurement
     args.finish();
     if (dIn <= 0 || dSae <= 0 || k <= 0 || k > dSae || batch <= 0 || steps <= 0 || warmup < 0)
         throw UsageError("sizes must be positive and k <= d-sae");
+    if (nproc < 1 || nproc > 64)
+        throw UsageError("--nproc must be between 1 and 64");
+    if (nproc > 1 || worker)
+        return benchSaeDataParallel({dIn, dSae, k, batch, steps, warmup}, static_cast<int>(nproc),
+                                    worker);
 
     at::manual_seed(0);
     sae::SaeConfig c = sae::parseSaeConfig(

@@ -23,7 +23,7 @@ const std::vector<Command>& benchCommands() {
          "bench extract ...",
          runBenchExtract},
         {"sae", "TopK SAE training step vs. plain PyTorch",
-         "bench sae [--d-in 768] [--d-sae 24576] [--k 32] [--batch 4096] [--steps 5]",
+         "bench sae [--d-in 768] [--d-sae 24576] [--k 32] [--batch 4096] [--steps 5] [--nproc N]",
          runBenchSae},
         {"store", "Feature list and page query times on a generated store",
          "bench store [--features N] [--examples N] [--window N] [--keep PATH]",

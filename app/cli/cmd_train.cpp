@@ -1,7 +1,9 @@
-// mistudio-cli train --config RUN.json [--resume]: trains an SAE (or a sweep) as an engine job.
-// stdout: one JSON line per logging step and SAE, then one JSON object of evaluation metrics per
-// SAE. Ctrl-C cancels: a checkpoint is written and --resume continues exactly.
+// mistudio-cli train --config RUN.json [--resume] [--reshard]: trains an SAE (or a sweep) as an
+// engine job. stdout: one JSON line per logging step and SAE, then one JSON object of evaluation
+// metrics per SAE (with world_size). Ctrl-C cancels: a checkpoint is written and --resume
+// continues exactly. Under torchrun / srun / `launch` it is one rank of a data-parallel job.
 #include "cli.h"
+#include "distributed/communicator.h"
 #include "mistudio/engine.h"
 #include "mistudio/result.h"
 #include "sae/metrics.h"
@@ -45,7 +47,7 @@ nlohmann::json stepJson(const std::string& sae, const sae::StepMetrics& m) {
             {"tokens_per_s", m.tokensPerSecond}};
 }
 
-nlohmann::json evalJson(const sae::RunResult& r) {
+nlohmann::json evalJson(const sae::RunResult& r, int worldSize) {
     nlohmann::json j = sae::evalMetricsJson(r.eval);
     j["sae"] = r.name;
     j["out"] = r.folder;
@@ -53,6 +55,7 @@ nlohmann::json evalJson(const sae::RunResult& r) {
     j["dead_window_tokens"] = r.deadWindowTokens;
     j["eval_dead_fraction"] = r.evalDeadFraction;
     j["eval_set"] = r.evalSet;
+    j["world_size"] = worldSize;
     return j;
 }
 
@@ -74,12 +77,17 @@ nlohmann::json readConfig(const std::string& path) {
 int runTrain(ArgParser& args) {
     const std::string configPath = args.required("--config");
     const bool resume = args.flag("--resume");
+    const bool reshard = args.flag("--reshard");
     const std::string projectPath = args.valueOr("--project", "");
     args.finish();
     const nlohmann::json config = readConfig(configPath);
     const sae::RunConfig run = sae::parseRunConfig(config, configPath);
+    // RANK / WORLD_SIZE / MASTER_ADDR... (torchrun, srun, `launch`): join the job. Rank 0 alone
+    // prints metrics and writes the project, checkpoints and SAE folders.
+    const std::unique_ptr<dist::Communicator> comm = dist::communicatorFromEnvironment();
+    const bool writer = comm->rank() == 0;
     std::unique_ptr<TrainRecorder> recorder;
-    if (!projectPath.empty())
+    if (!projectPath.empty() && writer)
         recorder = std::make_unique<TrainRecorder>(projectPath, run, config);
     std::mutex outMutex;
     std::vector<sae::RunResult> results;
@@ -89,13 +97,15 @@ int runTrain(ArgParser& args) {
     options.queueEvents = false;
     JobHandle job = engine.submit(
         [&](JobContext& ctx) {
-            results = sae::runTraining(ctx, run, resume,
-                                       [&](const std::string& name, const sae::StepMetrics& m) {
-                                           if (recorder)
-                                               recorder->onStep(name, m);
-                                           std::lock_guard lock(outMutex);
-                                           std::cout << stepJson(name, m).dump() << std::endl;
-                                       });
+            auto onLog = [&](const std::string& name, const sae::StepMetrics& m) {
+                if (!writer)
+                    return;
+                if (recorder)
+                    recorder->onStep(name, m);
+                std::lock_guard lock(outMutex);
+                std::cout << stepJson(name, m).dump() << std::endl;
+            };
+            results = sae::runTraining(ctx, run, resume, onLog, {comm.get(), reshard});
         },
         options);
     g_interrupted = false;
@@ -111,6 +121,8 @@ int runTrain(ArgParser& args) {
                        fin->error.message);
     if (fin->ok && recorder)
         recorder->finish(results);
+    if (!fin->ok && comm->distributed())
+        comm->announceFailure(fin->error.message); // the other ranks name this one
     if (!fin->ok) {
         if (fin->error.code == ErrorCode::Cancelled)
             std::cerr << "cancelled: checkpoint written to " << run.out
@@ -119,6 +131,8 @@ int runTrain(ArgParser& args) {
             std::cerr << "error: " << fin->error.message << "\n";
         return 1;
     }
+    if (!writer)
+        return 0; // data parallel: rank 0 alone prints the evaluation
     for (const auto& r : results)
         if (!std::isfinite(r.eval.ceClean)) {
             std::cerr << "note: this run names no model and dataset to splice the SAE into, so "
@@ -127,7 +141,7 @@ int runTrain(ArgParser& args) {
             break;
         }
     for (const auto& r : results)
-        std::cout << evalJson(r).dump() << std::endl;
+        std::cout << evalJson(r, comm->worldSize()).dump() << std::endl;
     return 0;
 }
 

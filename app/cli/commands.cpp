@@ -16,6 +16,8 @@ int runDatasetPreview(ArgParser& args);
 int runExtract(ArgParser& args);
 int runCacheInfo(ArgParser& args);
 int runTrain(ArgParser& args);
+int runLaunch(ArgParser& args);
+int runClusterJob(ArgParser& args);
 int runEval(ArgParser& args);
 int runImportSae(ArgParser& args);
 int runAnalyze(ArgParser& args);
@@ -62,8 +64,14 @@ const std::vector<Command>& commands() {
          "cache-info DIR",
          runCacheInfo},
         {"train", "Train sparse autoencoders (RUN.json); JSON metrics per logging step",
-         "train --config RUN.json [--resume] [--project P]",
+         "train --config RUN.json [--resume] [--reshard] [--project P]",
          runTrain},
+        {"launch", "Start N local ranks of a command (data-parallel training, like torchrun)",
+         "launch --nproc N [--master-addr A] [--master-port P] -- SUBCOMMAND ARGS...",
+         runLaunch},
+        {"cluster-job", "Write RUN.json plus torchrun and SLURM scripts for a cluster run",
+         "cluster-job --config RUN.json --nodes N --gpus-per-node G --out DIR",
+         runClusterJob},
         {"eval", "Evaluate a SAELens SAE spliced into the model (JSON metrics)",
          "eval --sae DIR --model MODEL --dataset SPEC --tokens N [--context-length C] [--text-field F] [--device D] [--hook HOOK]",
          runEval},

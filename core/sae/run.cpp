@@ -2,6 +2,8 @@
 #include "sae/run.h"
 
 #include "activations/reader.h"
+#include "distributed/communicator.h"
+#include "distributed/sharded_source.h"
 #include "io/safetensors.h"
 #include "mistudio/result.h"
 #include "model/transformer.h"
@@ -219,8 +221,15 @@ EvalMetrics evaluateSae(const SaeModel& model, const at::Tensor& x, int64_t batc
 
 std::vector<RunResult>
 runTraining(JobContext& ctx, const RunConfig& run, bool resume,
-            const std::function<void(const std::string&, const StepMetrics&)>& onLog) {
+            const std::function<void(const std::string&, const StepMetrics&)>& onLog,
+            const DistributedRun& distributed) {
     Prepared p = run.activations.empty() ? onTheFly(run) : fromActivations(run);
+    // Data parallel: every rank reads the same global stream and keeps its slice of each batch
+    // (docs/DISTRIBUTED.md); the on-the-fly source then runs the model on every rank.
+    dist::Communicator* comm = distributed.comm;
+    std::unique_ptr<dist::ShardedSource> shard;
+    if (comm && comm->distributed())
+        shard = std::make_unique<dist::ShardedSource>(*p.source, comm->rank(), comm->worldSize());
     SweepSettings s;
     s.saes = parseSaeConfigs(run.sae, p.source->dim());
     s.tokens = run.tokens;
@@ -230,12 +239,16 @@ runTraining(JobContext& ctx, const RunConfig& run, bool resume,
     s.checkpointMinutes = run.checkpointMinutes;
     s.normalizationTokens = run.normalizationTokens;
     s.device = run.device;
-    SweepTrainer sweep(s, *p.source);
+    s.comm = comm;
+    s.allowReshard = distributed.reshard;
+    SweepTrainer sweep(s, shard ? static_cast<ActivationSource&>(*shard) : *p.source);
     sweep.run(ctx, resume, [&](size_t i, const StepMetrics& m) {
         if (onLog)
             onLog(s.saes[i].name, m);
     });
     std::vector<RunResult> results;
+    if (comm && comm->rank() != 0)
+        return results; // rank 0 alone evaluates and writes the SAE folders
     for (size_t i = 0; i < sweep.size(); ++i) {
         ctx.throwIfCancelled();
         ctx.progress("evaluate", static_cast<double>(i), static_cast<double>(sweep.size()), "SAEs");

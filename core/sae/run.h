@@ -23,6 +23,10 @@
 #include <string>
 #include <vector>
 
+namespace mistudio::dist {
+class Communicator;
+}
+
 namespace mistudio::sae {
 
 struct RunConfig {
@@ -61,10 +65,19 @@ struct RunResult {
     nlohmann::json evalSet; // which tokens were held out (also in cfg.json)
 };
 
+/// Data-parallel settings of a run (docs/DISTRIBUTED.md).
+struct DistributedRun {
+    dist::Communicator* comm = nullptr; // nullptr or world size 1: one process
+    bool reshard = false;               // resume a checkpoint of another world size
+};
+
 /// Trains, evaluates and saves. `onLog` receives the live metrics (also sent as job metrics).
+/// Data parallel, every rank trains on its shard and only rank 0 evaluates and saves (the other
+/// ranks return no results).
 std::vector<RunResult>
 runTraining(JobContext& ctx, const RunConfig& run, bool resume,
-            const std::function<void(const std::string& sae, const StepMetrics&)>& onLog);
+            const std::function<void(const std::string& sae, const StepMetrics&)>& onLog,
+            const DistributedRun& distributed = {});
 
 /// Held-out evaluation of an SAE on raw activations [N, d] in batches.
 EvalMetrics evaluateSae(const SaeModel& model, const at::Tensor& x, int64_t batch = 4096);

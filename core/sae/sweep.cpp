@@ -1,5 +1,6 @@
 #include "sae/sweep.h"
 
+#include "distributed/communicator.h"
 #include "io/safetensors.h"
 #include "mistudio/environment.h"
 #include "mistudio/result.h"
@@ -50,6 +51,26 @@ SweepTrainer::SweepTrainer(SweepSettings settings, ActivationSource& source)
     checkDevice(m_settings.device);
     m_device = at::Device(m_settings.device);
     m_totalSteps = (m_settings.tokens + m_batch - 1) / m_batch;
+    if (m_batch % worldSize() != 0)
+        throw Exception(ErrorCode::InvalidArgument,
+                        "batch_size " + std::to_string(m_batch) + " does not split over " +
+                            std::to_string(worldSize()) + " ranks",
+                        "data-parallel training",
+                        "use a batch_size that is a multiple of WORLD_SIZE (it stays the global "
+                        "batch; each rank trains on batch_size / WORLD_SIZE tokens per step)");
+    m_localBatch = m_batch / worldSize();
+}
+
+int SweepTrainer::worldSize() const {
+    return m_settings.comm ? m_settings.comm->worldSize() : 1;
+}
+
+bool SweepTrainer::cancelled(JobContext& ctx) const {
+    // Every rank must stop at the same step: one rank's cancel stops them all.
+    const bool local = ctx.isCancelled();
+    if (worldSize() == 1)
+        return local;
+    return m_settings.comm->allReduce(local ? 1.0 : 0.0, dist::ReduceOp::Max) > 0;
 }
 
 SweepTrainer::~SweepTrainer() = default;
@@ -78,9 +99,12 @@ void SweepTrainer::initialise(bool estimate) {
         wantMedian = wantMedian || c.bDecInit == BDecInit::GeometricMedian;
     SampleStats st;
     st.sum = at::zeros({m_source.dim()}, at::kDouble);
-    const int64_t want = std::max<int64_t>(m_batch, m_settings.normalizationTokens);
+    // Data parallel: each rank reads its slices of the same first tokens; the sums are reduced.
+    const int64_t want =
+        (std::max<int64_t>(m_batch, m_settings.normalizationTokens) + worldSize() - 1) /
+        worldSize();
     while (estimate && st.seen < want) {
-        at::Tensor x = m_source.next(std::min(m_batch, want - st.seen)).to(at::kDouble);
+        at::Tensor x = m_source.next(std::min(m_localBatch, want - st.seen)).to(at::kDouble);
         at::Tensor norms = x.norm(2, {1});
         st.sumNorm += norms.sum().item<double>();
         st.sumSq += norms.pow(2).sum().item<double>();
@@ -95,12 +119,24 @@ void SweepTrainer::initialise(bool estimate) {
     if (!estimate) {
         st.sumNorm = st.sumSq = 1;
         st.seen = 1;
+    } else if (worldSize() > 1) {
+        at::Tensor totals =
+            at::tensor({st.sumNorm, st.sumSq, static_cast<double>(st.seen)}, at::kDouble);
+        m_settings.comm->allReduce({totals, st.sum}, dist::ReduceOp::Sum);
+        st.sumNorm = totals[0].item<double>();
+        st.sumSq = totals[1].item<double>();
+        st.seen = static_cast<int64_t>(totals[2].item<double>());
     }
     m_source.restore(start);
     const double n = static_cast<double>(st.seen);
     const at::Tensor mean = st.sum / n;
-    const at::Tensor median =
+    at::Tensor median =
         wantMedian && estimate ? geometricMedian(at::cat(st.kept, 0).to(m_device)).cpu() : mean;
+    if (wantMedian && estimate && worldSize() > 1) {
+        // Each rank saw only its slices: rank 0's median is everyone's, so the weights agree.
+        median = median.contiguous();
+        m_settings.comm->broadcast({median}, 0);
+    }
     m_trainers.clear();
     m_scales.clear();
     for (size_t i = 0; i < m_settings.saes.size(); ++i) {
@@ -113,6 +149,7 @@ void SweepTrainer::initialise(bool estimate) {
         m_scales.push_back(s);
         m_trainers.push_back(
             std::make_unique<SaeTrainer>(c, m_totalSteps, bDec, m_settings.seed + i, m_device));
+        m_trainers.back()->setCommunicator(m_settings.comm);
     }
     m_step = 0;
 }
@@ -133,13 +170,15 @@ nlohmann::json SweepTrainer::describe() const {
 }
 
 void SweepTrainer::saveCheckpoint() const {
-    if (m_settings.checkpointDir.empty())
+    // Every rank holds the same state; rank 0 alone writes it.
+    if (m_settings.checkpointDir.empty() || (m_settings.comm && m_settings.comm->rank() != 0))
         return;
     fs::create_directories(m_settings.checkpointDir);
     NamedTensors tensors;
     nlohmann::json info = describe();
     info["version"] = 1;
     info["step"] = m_step;
+    info["world_size"] = worldSize();
     nlohmann::json trainerInfo = nlohmann::json::array();
     for (size_t i = 0; i < m_trainers.size(); ++i) {
         nlohmann::json ti;
@@ -183,6 +222,17 @@ void SweepTrainer::loadCheckpoint() {
                             std::string("the checkpoint was written with another '") + key +
                                 "' setting",
                             path, "resume with the RUN.json that started the run");
+    const int written = info.value("world_size", 1);
+    if (written != worldSize() && !m_settings.allowReshard)
+        throw Exception(ErrorCode::InvalidArgument,
+                        "the checkpoint was written by a job of " + std::to_string(written) +
+                            " rank(s); this job has " + std::to_string(worldSize()),
+                        path,
+                        "resume with WORLD_SIZE=" + std::to_string(written) +
+                            ", or pass --reshard to continue the same global batch stream on " +
+                            std::to_string(worldSize()) +
+                            " rank(s) (equal within fp32 tolerance, not bit for bit; see "
+                            "docs/DISTRIBUTED.md)");
     for (size_t i = 0; i < m_trainers.size(); ++i) {
         const std::string prefix = "sae" + std::to_string(i) + ".";
         m_trainers[i]->loadState(tensors, prefix, info.at("trainers").at(i));
@@ -206,7 +256,7 @@ void SweepTrainer::loadCheckpoint() {
 }
 
 void SweepTrainer::trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond) {
-    at::Tensor x = m_source.next(m_batch).to(m_device);
+    at::Tensor x = m_source.next(m_localBatch).to(m_device);
     if (!at::isfinite(x).all().item<bool>())
         throw Exception(ErrorCode::NumericalError,
                         "the activations contain NaN or Inf at step " + std::to_string(m_step) +
@@ -240,9 +290,10 @@ void SweepTrainer::run(JobContext& ctx, bool resume, const StepCallback& onLog) 
     int64_t lastLogStep = m_step;
     double tokensPerSecond = 0;
     while (m_step < m_totalSteps) {
-        if (ctx.isCancelled()) {
+        if (cancelled(ctx)) {
             saveCheckpoint();
             ctx.throwIfCancelled();
+            throw Exception(ErrorCode::Cancelled, "cancelled on another rank");
         }
         if (m_settings.logEvery > 0 && (m_step + 1) % m_settings.logEvery == 0) {
             const double secs = std::chrono::duration<double>(Clock::now() - lastLog).count();

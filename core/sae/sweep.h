@@ -25,6 +25,12 @@ struct SweepSettings {
     std::string device = "cpu";            // where the SAEs train: cpu | cuda | cuda:N
     /// Rows of that sample kept for b_dec_init "geometric_median" (SAELens uses its buffer).
     int64_t medianSampleRows = 1 << 14;
+    /// Data parallel (docs/DISTRIBUTED.md): the source is this rank's ShardedSource, batch sizes
+    /// stay global, rank 0 alone writes checkpoints. nullptr: one process.
+    dist::Communicator* comm = nullptr;
+    /// Resume a checkpoint written with another world size (same global batch stream; equal to the
+    /// uninterrupted run within fp32 reduction tolerance, not bit for bit).
+    bool allowReshard = false;
 };
 
 using StepCallback = std::function<void(size_t saeIndex, const StepMetrics& metrics)>;
@@ -56,6 +62,8 @@ private:
     void initialise(bool estimate);
     void loadCheckpoint();
     void trainStep(JobContext& ctx, const StepCallback& onLog, double& tokensPerSecond);
+    bool cancelled(JobContext& ctx) const;
+    int worldSize() const;
     nlohmann::json describe() const;
 
     SweepSettings m_settings;
@@ -64,7 +72,8 @@ private:
     std::vector<double> m_scales;
     int64_t m_totalSteps = 0;
     int64_t m_step = 0;
-    int64_t m_batch = 0;
+    int64_t m_batch = 0;      // global batch (every SAE's batch_size)
+    int64_t m_localBatch = 0; // this rank's share of it
     at::Device m_device = at::kCPU;
 };
 

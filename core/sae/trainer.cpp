@@ -1,6 +1,7 @@
 // SaeTrainer: construction, schedules and the forward pass of each architecture.
 #include "sae/trainer.h"
 
+#include "distributed/communicator.h"
 #include "mistudio/result.h"
 #include "sae/sparse_autograd.h"
 
@@ -111,7 +112,10 @@ void SaeTrainer::forwardKSparse(Pass& p, const at::Tensor& x, int64_t step) {
             cols = idx.reshape({-1});
         } else {
             const int64_t kb = std::min(m_config.k * batch, pre.numel());
-            at::Tensor flat = std::get<1>(pre.reshape({-1}).topk(kb, 0, true, false));
+            // Data parallel: the top k*B of the global batch, not of this rank's slice.
+            at::Tensor flat = distributed()
+                                  ? selectBatchTopKGlobal(pre)
+                                  : std::get<1>(pre.reshape({-1}).topk(kb, 0, true, false));
             rows = at::div(flat, m_config.dSae, "floor");
             cols = flat.remainder(m_config.dSae);
         }
@@ -123,10 +127,8 @@ void SaeTrainer::forwardKSparse(Pass& p, const at::Tensor& x, int64_t step) {
         at::NoGradGuard noGrad;
         at::Tensor positive = values > 0;
         p.l0 = positive.sum().to(at::kFloat) / batch;
-        p.fired = at::zeros({m_config.dSae}, cols.options())
-                      .index_add_(0, cols, positive.to(at::kLong))
-                      .gt(0);
-        m_windowFires.index_add_(0, cols, positive.to(at::kLong));
+        p.fires =
+            at::zeros({m_config.dSae}, cols.options()).index_add_(0, cols, positive.to(at::kLong));
         if (m_config.architecture == Architecture::BatchTopK)
             updateThreshold(values.masked_select(positive), step);
     }
@@ -143,6 +145,8 @@ void SaeTrainer::forwardDense(Pass& p, const at::Tensor& x, int64_t step) {
     } else {
         f = jumpRelu(pre, m_theta, m_config.bandwidth);
         at::Tensor l0 = heavisideStep(pre, m_theta, m_config.bandwidth).sum(1).mean();
+        if (distributed())
+            l0 = withGlobalValue(l0); // the penalty is non-linear in the batch's L0
         if (m_config.targetL0 > 0)
             p.sparsity = (l0 / m_config.targetL0 - 1).pow(2) * lambda;
         else
@@ -153,9 +157,7 @@ void SaeTrainer::forwardDense(Pass& p, const at::Tensor& x, int64_t step) {
     at::NoGradGuard noGrad;
     at::Tensor active = f > 0;
     p.l0 = active.sum().to(at::kFloat) / x.size(0);
-    at::Tensor counts = active.sum(0);
-    p.fired = counts.gt(0);
-    m_windowFires.add_(counts);
+    p.fires = active.sum(0);
 }
 
 at::Tensor SaeTrainer::auxLoss(const at::Tensor& x, const at::Tensor& xhat, const at::Tensor& pre) {
@@ -178,16 +180,25 @@ at::Tensor SaeTrainer::auxLoss(const at::Tensor& x, const at::Tensor& xhat, cons
     at::Tensor values = sparseEncodeCoo(x, m_bDec, m_encT, m_bEnc, rows, cols, pre).relu();
     at::Tensor ehat = sparseDecodeCoo(rows, cols, values, m_wDec, batch);
     at::Tensor e = (x - xhat).detach(); // target: the residual, without b_dec (sparsify #134)
-    at::Tensor denom = (e - e.mean(0)).pow(2).sum(1).mean();
+    at::Tensor mean = e.mean(0);
+    if (distributed())
+        mean = withGlobalValue(mean);
+    at::Tensor denom = (e - mean).pow(2).sum(1).mean();
+    if (distributed())
+        denom = withGlobalValue(denom);
     at::Tensor ratio = (ehat - e).pow(2).sum(1).mean() / denom;
     const double scale = std::min(1.0, static_cast<double>(nDead) / kAuxConfig);
     return at::nan_to_num(ratio, 0.0, 0.0, 0.0) * (m_config.auxCoefficient * scale);
 }
 
 void SaeTrainer::updateThreshold(const at::Tensor& selectedValues, int64_t step) {
-    if (step < m_schedule.thresholdStartStep || selectedValues.numel() == 0)
+    if (step < m_schedule.thresholdStartStep)
         return;
-    const double smallest = selectedValues.min().item<double>();
+    double smallest = selectedValues.numel() > 0 ? selectedValues.min().item<double>() : INFINITY;
+    if (distributed())
+        smallest = m_comm->allReduce(smallest, dist::ReduceOp::Min);
+    if (!std::isfinite(smallest))
+        return;
     m_threshold = m_threshold < 0 ? smallest
                                   : m_config.thresholdBeta * m_threshold +
                                         (1 - m_config.thresholdBeta) * smallest;

@@ -13,6 +13,10 @@
 #include <utility>
 #include <vector>
 
+namespace mistudio::dist {
+class Communicator;
+}
+
 namespace mistudio::sae {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
@@ -52,6 +56,12 @@ public:
     void saveState(NamedTensors& out, const std::string& prefix, nlohmann::json& info) const;
     void loadState(const NamedTensors& in, const std::string& prefix, const nlohmann::json& info);
 
+    /// Data parallel: each step's x is this rank's slice of the global batch; gradients and the
+    /// batch statistics (BatchTopK selection and threshold, AuxK residual, JumpReLU L0, firing
+    /// counts, metrics) are reduced through `comm`, so every rank holds the weights one process
+    /// would. nullptr (the default): one process.
+    void setCommunicator(dist::Communicator* comm) { m_comm = comm; }
+
     const SaeConfig& config() const { return m_config; }
     const EffectiveSchedule& schedule() const { return m_schedule; }
     double learningRate(int64_t step) const;
@@ -60,7 +70,7 @@ public:
 private:
     struct Pass {
         at::Tensor xhat, mse, sparsity, aux, loss;
-        at::Tensor fired; // bool [d_sae]: latents active for at least one token of the batch
+        at::Tensor fires; // int64 [d_sae]: tokens of the batch each latent was active for
         at::Tensor l0;    // float scalar: mean active latents per token
     };
     Pass forward(const at::Tensor& x, int64_t step);
@@ -70,6 +80,13 @@ private:
     void updateThreshold(const at::Tensor& selectedValues, int64_t step);
     double applyGradients(int64_t step);
     std::vector<at::Tensor*> parameters();
+    // Data-parallel pieces (trainer_dist.cpp).
+    bool distributed() const;
+    int64_t worldSize() const;
+    at::Tensor selectBatchTopKGlobal(const at::Tensor& pre);
+    at::Tensor withGlobalValue(const at::Tensor& local);
+    double reduceStep(Pass& p, double loss);
+    at::Tensor reduceMetrics(const Pass& p, const at::Tensor& x);
 
     SaeConfig m_config;
     at::Device m_device;
@@ -81,6 +98,7 @@ private:
     at::Tensor m_tokensSinceFired; // int64 [d_sae]
     at::Tensor m_windowFires;      // int64 [d_sae], firing counts since the last metrics
     int64_t m_windowTokens = 0;
+    dist::Communicator* m_comm = nullptr;
 };
 
 } // namespace mistudio::sae

@@ -22,16 +22,23 @@ StepMetrics SaeTrainer::step(const at::Tensor& x, int64_t step, bool wantMetrics
         if (p->grad().defined())
             p->mutable_grad().zero_();
     Pass pass = forward(x, step);
-    const double loss = pass.loss.item<double>();
-    if (!std::isfinite(loss))
+    double loss = pass.loss.item<double>();
+    if (!distributed() && !std::isfinite(loss))
         nonFinite("the loss", step);
     pass.loss.backward();
+    if (distributed()) {
+        loss = reduceStep(pass, loss); // gradients, loss and firing counts of the global batch
+        if (!std::isfinite(loss))
+            nonFinite("the loss", step);
+    }
     const double gradNorm = applyGradients(step);
     {
         // Latents that fired this batch restart their counters; the others age by B tokens.
         at::NoGradGuard noGrad;
-        m_tokensSinceFired.add_(x.size(0)).masked_fill_(pass.fired, 0);
-        m_windowTokens += x.size(0);
+        const int64_t tokens = x.size(0) * worldSize();
+        m_windowFires.add_(pass.fires);
+        m_tokensSinceFired.add_(tokens).masked_fill_(pass.fires.gt(0), 0);
+        m_windowTokens += tokens;
     }
     StepMetrics m;
     m.step = step;
@@ -39,12 +46,14 @@ StepMetrics SaeTrainer::step(const at::Tensor& x, int64_t step, bool wantMetrics
     if (!wantMetrics)
         return m;
     at::NoGradGuard noGrad;
-    m.mse = pass.mse.item<double>();
-    const double variance = (x - x.mean(0)).pow(2).sum(1).mean().item<double>();
-    m.fvu = variance > 0 ? m.mse / variance : 0;
-    m.sparsityLoss = pass.sparsity.defined() ? pass.sparsity.item<double>() : 0;
-    m.auxLoss = pass.aux.defined() ? pass.aux.item<double>() : 0;
-    m.l0 = pass.l0.item<double>();
+    // mse, variance of x, sparsity loss, aux loss, L0 (of the global batch when data parallel).
+    const at::Tensor stats = reduceMetrics(pass, x);
+    const double* s = stats.data_ptr<double>();
+    m.mse = s[0];
+    m.fvu = s[1] > 0 ? m.mse / s[1] : 0;
+    m.sparsityLoss = s[2];
+    m.auxLoss = s[3];
+    m.l0 = s[4];
     m.deadCount = (m_tokensSinceFired >= m_schedule.deadWindowTokens).sum().item<int64_t>();
     m.denseCount = m_windowTokens > 0
                        ? (m_windowFires.to(at::kDouble) / static_cast<double>(m_windowTokens))

@@ -9,7 +9,7 @@ core_pkgs=(
   libtorch-dev libopenblas0-openmp
   libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libpcre2-dev libutf8proc-dev zlib1g-dev libzstd-dev libsnappy-dev
-  python3-torch
+  python3-torch libgloo-dev
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
   libgl-dev libqt6svg6 qt6-svg-dev
 )
