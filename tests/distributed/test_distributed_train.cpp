@@ -186,7 +186,7 @@ void TestDistributedTrain::twoRanksMatchOneProcess() {
 
 void TestDistributedTrain::killedRankStopsTheJobAndResumeCompletes() {
     // A long run, checkpointed every ~0.3 s; rank 1 is killed (SIGKILL) once a checkpoint exists.
-    const int64_t tokens = 128 * 1500;
+    const int64_t tokens = 128 * 600;
     const std::string config = writeRun("killed", tokens, 0.005);
     const std::string checkpoint =
         (m_dir.path() + "/killed/checkpoint/checkpoint.safetensors").toStdString();
