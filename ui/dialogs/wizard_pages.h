@@ -2,10 +2,10 @@
 // The pages of the new-run wizard. Each page edits the shared RunPlan and refuses "Next" with a
 // message when its part is invalid (RunPlan::check*), so nothing fails only after Start.
 
+#include "models/run_plan.h"
+
 #include <QFutureWatcher>
 #include <QWizardPage>
-
-#include "models/run_plan.h"
 
 class QComboBox;
 class QLabel;
@@ -71,7 +71,7 @@ public:
 private:
     friend class NewRunWizard;
     RunPlan* m_plan;
-    QString m_folder;  // the looked-up local folder
+    QString m_folder; // the looked-up local folder
     QComboBox* m_quant = nullptr;
     QComboBox* m_device = nullptr;
     QLabel* m_prediction = nullptr;
@@ -141,6 +141,10 @@ class ReviewPage : public QWizardPage {
 public:
     ReviewPage(RunPlan* plan, QString projectPath, QWidget* parent = nullptr);
     void initializePage() override;
+    /// Writes the run as a cluster job into `dir` (RUN.json for `mistudio-cli train`, a
+    /// torchrun-style launch script and a SLURM batch script; docs/DISTRIBUTED.md) for the nodes
+    /// and GPUs chosen on the page. False with the reason shown on the page.
+    bool exportClusterJob(const QString& dir);
 
 private:
     RunPlan* m_plan;
@@ -148,6 +152,9 @@ private:
     QLabel* m_summary = nullptr;
     QPlainTextEdit* m_json = nullptr;
     QLineEdit* m_command = nullptr;
+    QSpinBox* m_nodes = nullptr;
+    QSpinBox* m_gpusPerNode = nullptr;
+    QLabel* m_clusterStatus = nullptr;
 };
 
-}  // namespace mistudio::ui
+} // namespace mistudio::ui

@@ -1,5 +1,11 @@
 // Hook, dataset, SAE and review pages of the new-run wizard.
+#include "dialogs/wizard_pages.h"
+#include "mistudio/cluster_job.h"
+#include "mistudio/dataset.h"
+#include "mistudio/sae.h"
+
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -13,16 +19,13 @@
 #include <QSlider>
 #include <QSpinBox>
 
-#include "dialogs/wizard_pages.h"
-#include "mistudio/dataset.h"
-#include "mistudio/sae.h"
-
 namespace mistudio::ui {
 
 HookPage::HookPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), m_plan(plan) {
     setTitle(tr("Hook point"));
-    setSubTitle(tr("Where activations are read, with TransformerLens names. The residual stream after a "
-                   "middle block (hook_resid_post) is the usual choice."));
+    setSubTitle(
+        tr("Where activations are read, with TransformerLens names. The residual stream after a "
+           "middle block (hook_resid_post) is the usual choice."));
     auto* form = new QFormLayout(this);
     m_layer = new QSlider(Qt::Horizontal, this);
     m_kind = new QComboBox(this);
@@ -60,7 +63,7 @@ QString HookPage::currentHook() const {
 
 void HookPage::initializePage() {
     m_layer->setRange(0, std::max(0, m_plan->nLayers - 1));
-    m_layer->setValue(m_plan->nLayers / 2);  // a middle layer is the usual first choice
+    m_layer->setValue(m_plan->nLayers / 2); // a middle layer is the usual first choice
     m_name->setText(currentHook());
     m_chosen->clear();
     m_chosen->addItems(m_plan->hooks);
@@ -78,14 +81,16 @@ bool HookPage::validatePage() {
         for (const QString& h : hooks)
             if (h.endsWith(QLatin1String("hook_resid_mid")))
                 problem = tr("%1: this family runs attention and MLP in parallel, so there is no "
-                             "hook_resid_mid. Use hook_resid_pre or hook_resid_post.").arg(h);
+                             "hook_resid_mid. Use hook_resid_pre or hook_resid_post.")
+                              .arg(h);
     return showCheck(m_error, problem);
 }
 
 DatasetPage::DatasetPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), m_plan(plan) {
     setTitle(tr("Dataset"));
-    setSubTitle(tr("Text the model reads: .txt, .jsonl, .json, .csv/.tsv, .parquet or a folder of them, or "
-                   "hf:user/name[:config][:split]."));
+    setSubTitle(
+        tr("Text the model reads: .txt, .jsonl, .json, .csv/.tsv, .parquet or a folder of them, or "
+           "hf:user/name[:config][:split]."));
     auto* form = new QFormLayout(this);
     m_dataset = new QLineEdit(plan->dataset, this);
     m_field = new QLineEdit(plan->textField, this);
@@ -96,7 +101,8 @@ DatasetPage::DatasetPage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), 
     m_context = new QSpinBox(this);
     m_context->setRange(8, 32768);
     m_context->setValue(plan->contextLength);
-    m_context->setToolTip(tr("Tokens per window; BOS starts each window (default 128, as in SAELens)."));
+    m_context->setToolTip(
+        tr("Tokens per window; BOS starts each window (default 128, as in SAELens)."));
     auto* previewButton = new QPushButton(tr("Preview"), this);
     m_preview = new QPlainTextEdit(this);
     m_preview->setReadOnly(true);
@@ -148,7 +154,9 @@ void DatasetPage::preview() {
         spec.textField = m_field->text().trimmed().toStdString();
         const data::Preview p = data::previewDataset(spec, 5);
         for (const auto& d : p.documents)
-            m_preview->appendPlainText(QStringLiteral("[%1] %2\n").arg(d.id).arg(QString::fromStdString(d.text).left(400)));
+            m_preview->appendPlainText(QStringLiteral("[%1] %2\n")
+                                           .arg(d.id)
+                                           .arg(QString::fromStdString(d.text).left(400)));
         m_error->clear();
     } catch (const std::exception& e) {
         m_error->setText(QString::fromStdString(e.what()));
@@ -171,8 +179,9 @@ SaePage::SaePage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), m_plan(p
     m_preset->addItems({tr("Quick look (minutes on CPU)"), tr("Standard"), tr("Research")});
     m_arch = new QComboBox(this);
     m_arch->addItems(RunPlan::architectures());
-    m_arch->setToolTip(tr("batchtopk (default): top k·B across the batch, JumpReLU threshold at inference. "
-                          "topk: top k per token. jumprelu: learned thresholds, L0 penalty. relu: ReLU + L1."));
+    m_arch->setToolTip(
+        tr("batchtopk (default): top k·B across the batch, JumpReLU threshold at inference. "
+           "topk: top k per token. jumprelu: learned thresholds, L0 penalty. relu: ReLU + L1."));
     m_expansion = new QSpinBox(this);
     m_expansion->setRange(1, 256);
     m_expansion->setToolTip(tr("d_sae = expansion × d_model."));
@@ -184,7 +193,8 @@ SaePage::SaePage(RunPlan* plan, QWidget* parent) : QWizardPage(parent), m_plan(p
     m_l1->setToolTip(tr("L1 coefficient λ for ReLU SAEs (Anthropic April 2024: 5)."));
     m_targetL0 = new QDoubleSpinBox(this);
     m_targetL0->setRange(0, 4096);
-    m_targetL0->setToolTip(tr("JumpReLU: ask for this L0 with the penalty λ(L0/target − 1)²; 0 = plain L0 penalty."));
+    m_targetL0->setToolTip(
+        tr("JumpReLU: ask for this L0 with the penalty λ(L0/target − 1)²; 0 = plain L0 penalty."));
     m_lr = new QDoubleSpinBox(this);
     m_lr->setDecimals(6);
     m_lr->setRange(0, 1);
@@ -220,7 +230,9 @@ void SaePage::load() {
     m_batch->setValue(m_plan->batchSize);
 }
 
-void SaePage::initializePage() { load(); }
+void SaePage::initializePage() {
+    load();
+}
 
 bool SaePage::validatePage() {
     m_plan->architecture = m_arch->currentText();
@@ -249,17 +261,77 @@ ReviewPage::ReviewPage(RunPlan* plan, QString projectPath, QWidget* parent)
     layout->addWidget(m_command);
     layout->addWidget(new QLabel(tr("RUN.json"), this));
     layout->addWidget(m_json, 1);
+
+    // Bigger runs go to a cluster: the same run as data-parallel `mistudio-cli train` ranks.
+    auto* cluster = new QHBoxLayout;
+    m_nodes = new QSpinBox(this);
+    m_nodes->setRange(1, 1024);
+    m_nodes->setPrefix(tr("nodes: "));
+    m_gpusPerNode = new QSpinBox(this);
+    m_gpusPerNode->setRange(1, 64);
+    m_gpusPerNode->setValue(8);
+    m_gpusPerNode->setPrefix(tr("ranks per node: "));
+    auto* exportButton = new QPushButton(tr("Export as cluster job…"), this);
+    exportButton->setToolTip(tr("Writes RUN.json, launch_torchrun.sh and job.sbatch (SLURM) for "
+                                "data-parallel training; see docs/DISTRIBUTED.md"));
+    cluster->addWidget(m_nodes);
+    cluster->addWidget(m_gpusPerNode);
+    cluster->addWidget(exportButton);
+    cluster->addStretch(1);
+    layout->addLayout(cluster);
+    m_clusterStatus = new QLabel(this);
+    m_clusterStatus->setWordWrap(true);
+    layout->addWidget(m_clusterStatus);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Folder for the cluster job"));
+        if (!dir.isEmpty())
+            exportClusterJob(dir);
+    });
+}
+
+bool ReviewPage::exportClusterJob(const QString& dir) {
+    if (m_plan->hooks.size() != 1) {
+        m_clusterStatus->setText(tr("A cluster job trains at one hook: choose a single hook, or "
+                                    "export one job per hook."));
+        return false;
+    }
+    QJsonObject run = m_plan->toRunJson();
+    if (!run.contains(QStringLiteral("out")))
+        run.insert(QStringLiteral("out"), QStringLiteral("runs/mistudio-%1")
+                                              .arg(QDateTime::currentDateTimeUtc().toString(
+                                                  QStringLiteral("yyyyMMdd-HHmmss"))));
+    ClusterJobOptions options;
+    options.nodes = m_nodes->value();
+    options.gpusPerNode = m_gpusPerNode->value();
+    try {
+        const ClusterJobFiles files =
+            writeClusterJob(QJsonDocument(run).toJson(QJsonDocument::Indented).toStdString(),
+                            options, dir.toStdString());
+        m_clusterStatus->setText(
+            tr("Wrote %1, %2 and %3. The 'out' folder must be on storage every "
+               "node shares.")
+                .arg(QString::fromStdString(files.runJson),
+                     QString::fromStdString(files.torchrunScript),
+                     QString::fromStdString(files.slurmScript)));
+        return true;
+    } catch (const std::exception& e) {
+        m_clusterStatus->setText(QString::fromStdString(e.what()));
+        return false;
+    }
 }
 
 void ReviewPage::initializePage() {
     m_summary->setText(tr("%1 (%2) at %3 · weights %4 on %5 · %6 tokens of %7 · %8 SAE, d_sae %9")
-                           .arg(m_plan->model, m_plan->family, m_plan->hooks.join(QStringLiteral(", ")),
-                                m_plan->quant, m_plan->device)
+                           .arg(m_plan->model, m_plan->family,
+                                m_plan->hooks.join(QStringLiteral(", ")), m_plan->quant,
+                                m_plan->device)
                            .arg(m_plan->tokens)
                            .arg(m_plan->dataset, m_plan->architecture)
                            .arg(m_plan->effectiveDSae()));
     m_command->setText(m_plan->cliCommand(QStringLiteral("RUN.json"), m_projectPath));
-    m_json->setPlainText(QString::fromUtf8(QJsonDocument(m_plan->toRunJson()).toJson(QJsonDocument::Indented)));
+    m_json->setPlainText(
+        QString::fromUtf8(QJsonDocument(m_plan->toRunJson()).toJson(QJsonDocument::Indented)));
 }
 
-}  // namespace mistudio::ui
+} // namespace mistudio::ui
