@@ -107,9 +107,9 @@ void TestFirstStart::quickLookPlanIsTheExampleFile() {
     QCOMPARE(plan.architecture, j["sae"]["architecture"].toString());
     // What the wizard would start is the file itself, key for key.
     const QJsonObject back = plan.toRunJson();
-    for (const QString& key :
+    for (const char* key :
          {"model", "hook", "dataset", "tokens", "context_length", "quant", "device", "seed"})
-        QVERIFY2(back[key] == j[key], qPrintable(key));
+        QVERIFY2(back[QLatin1String(key)] == j[QLatin1String(key)], key);
 }
 
 void TestFirstStart::onlineOpensTheDemoWizard() {
