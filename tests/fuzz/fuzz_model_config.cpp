@@ -48,13 +48,18 @@ void checkInvariants(const mistudio::model::ModelConfig& c) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    try {
-        // As loadModelConfig reads the file (it turns json::exception into InvalidFormat).
-        const auto j = mistudio::parseJsonLimitingDepth(std::string(data, data + size),
-                                                        "fuzz/config.json", "");
+    nlohmann::json j;
+    try { // as loadModelConfig reads the file: it turns json::exception into InvalidFormat
+        j = mistudio::parseJsonLimitingDepth(std::string(data, data + size), "fuzz/config.json",
+                                             "");
+    } catch (const mistudio::Exception&) {
+        return 0;
+    } catch (const nlohmann::json::exception&) {
+        return 0;
+    }
+    try { // any other exception type escaping parseModelConfig is a bug
         checkInvariants(mistudio::model::parseModelConfig(j, "fuzz/config.json"));
     } catch (const mistudio::Exception&) {
-    } catch (const nlohmann::json::parse_error&) {
     }
     return 0;
 }

@@ -124,8 +124,8 @@ void TestKillStages::killExtraction() {
     auto args = [&](const QString& out) {
         return QStringList{"extract", "--model",          modelDir(), "--dataset",
                            corpus(),  "--hook",           kHook,      "--tokens",
-                           "2048",    "--context-length", "64",       "--batch-size",
-                           "4",       "--rows-per-shard", "256",      "--out",
+                           "1024",    "--context-length", "64",       "--batch-size",
+                           "4",       "--rows-per-shard", "128",      "--out",
                            out};
     };
     const QString ref = m_dir.filePath("extract-ref");
