@@ -27,7 +27,7 @@ namespace {
 using Run = mistudio::test::CliRun;
 
 Run cli(const QStringList& args) {
-    return mistudio::test::runCli(args, 300000);
+    return mistudio::test::runCli(args, {}, 300000);
 }
 
 QString model(const char* name) {

@@ -15,7 +15,7 @@ namespace {
 using CliResult = mistudio::test::CliRun;
 
 CliResult cli(const QStringList& args) {
-    return mistudio::test::runCli(args, 900000);
+    return mistudio::test::runCli(args, {}, 900000);
 }
 
 QString writeRunJson(const QTemporaryDir& dir, QJsonObject extra = {}) {

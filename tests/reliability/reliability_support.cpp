@@ -28,21 +28,6 @@ void startCli(QProcess& p, const QStringList& args, const QProcessEnvironment& e
 
 } // namespace
 
-CliRun runCli(const QStringList& args, const QProcessEnvironment& env, int timeoutMs) {
-    QProcess p;
-    startCli(p, args, env);
-    CliRun r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-    } else if (p.exitStatus() == QProcess::NormalExit) {
-        r.exitCode = p.exitCode();
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
 uint32_t killSeed(const char* stage) {
     bool ok = false;
     uint32_t seed = qEnvironmentVariable("MISTUDIO_KILL_SEED").toUInt(&ok);
@@ -61,7 +46,7 @@ CliRun runUntilDone(const std::function<QStringList()>& args, std::mt19937& rng,
         const int delay = minMs + int(rng() % uint32_t(std::max(1, maxMs - minMs)));
         if (p.waitForFinished(delay)) {
             CliRun r;
-            r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+            r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
             r.out = p.readAllStandardOutput();
             r.err = p.readAllStandardError();
             return r;

@@ -2,6 +2,8 @@
 // Helpers of the reliability tests: run mistudio-cli, kill it at random points, write small
 // safetensors files without LibTorch, compare folders and SQLite tables.
 
+#include "test_support.h" // CliRun, runCli
+
 #include <QByteArray>
 #include <QMap>
 #include <QProcessEnvironment>
@@ -15,14 +17,6 @@
 #include <vector>
 
 namespace mistudio::test {
-
-struct CliRun {
-    int exitCode = -1; // -1: killed or did not finish
-    QByteArray out, err;
-};
-
-/// Runs mistudio-cli to completion (at most `timeoutMs`).
-CliRun runCli(const QStringList& args, const QProcessEnvironment& env = {}, int timeoutMs = 300000);
 
 /// The seed of a kill loop: MISTUDIO_KILL_SEED when set, else random; printed so that a
 /// failure can be reproduced with MISTUDIO_KILL_SEED=<seed>.

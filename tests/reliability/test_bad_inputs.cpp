@@ -36,7 +36,7 @@ QByteArray nested(int depth, const QByteArray& open, const QByteArray& inner,
 
 /// Expects a clean refusal: exit code 1 and every word in stderr.
 void expectRefusal(const CliRun& r, const QStringList& words) {
-    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
     for (const QString& w : words)
         QVERIFY2(QString::fromUtf8(r.err).contains(w), qPrintable(w + " not in: " + r.err));
 }
@@ -150,7 +150,7 @@ void TestBadInputs::nanActivationsIntoTraining() {
          QJsonObject{{"architecture", "topk"}, {"k", 4}, {"d_sae", 32}, {"batch_size", 64}}}};
     writeText(m_dir.filePath("nan-run.json"), QJsonDocument(run).toJson());
     const CliRun r = runCli({"train", "--config", m_dir.filePath("nan-run.json")});
-    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
     const QString err = QString::fromUtf8(r.err);
     QVERIFY2(err.contains("NaN", Qt::CaseInsensitive) || err.contains("finite"), qPrintable(err));
 }

@@ -36,7 +36,7 @@ CliRun runWithFileLimit(const QStringList& args, qint64 maxFileBytes, const QStr
     p.start(cliPath(), QStringList{"--threads", "1"} + args);
     CliRun r;
     if (p.waitForFinished(300000) && p.exitStatus() == QProcess::NormalExit)
-        r.exitCode = p.exitCode();
+        r.code = p.exitCode();
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
@@ -61,7 +61,7 @@ void TestDiskFull::analysisOnAFullDiskFailsCleanlyAndResumes() {
     auto project = [&](const QString& name) {
         const QString path = dir.filePath(name);
         const CliRun r = runCli({"import-sae", "--project", path, "--sae", sae, "--model", model});
-        return r.exitCode == 0 ? path : QString();
+        return r.code == 0 ? path : QString();
     };
     auto analyze = [&](const QString& path) {
         return QStringList{"analyze", "--project", path,
@@ -71,14 +71,14 @@ void TestDiskFull::analysisOnAFullDiskFailsCleanlyAndResumes() {
     const QString ref = project("ref.mistudio");
     QVERIFY(!ref.isEmpty());
     CliRun r = runCli(analyze(ref));
-    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.code == 0, r.err.constData());
 
     const QString full = project("full.mistudio");
     QVERIFY(!full.isEmpty());
     const qint64 before = QFileInfo(full).size();
     // Room for a little more than the imported project: the feature batches do not fit.
     r = runWithFileLimit(analyze(full), before + 64 * 1024, dir.filePath("data"));
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     const QString err = QString::fromUtf8(r.err);
     QVERIFY2(err.contains("full.mistudio") && err.contains("disk space", Qt::CaseInsensitive),
              qPrintable(err));
@@ -86,7 +86,7 @@ void TestDiskFull::analysisOnAFullDiskFailsCleanlyAndResumes() {
 
     // Space freed: the same command completes and gives the uninterrupted result.
     r = runCli(analyze(full));
-    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(integrityCheck(full), QStringLiteral("ok"));
     for (const char* table : {"features", "feature_examples", "logit_effects", "histograms",
                               "neighbors", "run_tokens", "feature_tokens"})

@@ -41,7 +41,7 @@ int timedRun(const QStringList& args, CliRun* result = nullptr,
     const CliRun r = runCli(args, env);
     if (result)
         *result = r;
-    if (r.exitCode != 0)
+    if (r.code != 0)
         qWarning("mistudio-cli %s failed: %s", qPrintable(args.join(' ')), r.err.constData());
     return int(t.elapsed());
 }
@@ -105,7 +105,7 @@ void TestKillStages::killDownload() {
         QDir(cache).removeRecursively();
         hub.clearLog();
         const CliRun done = runUntilDone([&] { return args; }, rng, startupMs(), ms, kills, env);
-        QVERIFY2(done.exitCode == 0, done.err.constData());
+        QVERIFY2(done.code == 0, done.err.constData());
         const QString snapshot = cache + "/models--org--big/snapshots/" + commit;
         QCOMPARE(QString::fromUtf8(done.out).trimmed(), snapshot);
         QVERIFY(readBytes(snapshot + "/model.safetensors") == weights);
@@ -131,7 +131,7 @@ void TestKillStages::killExtraction() {
     const QString ref = m_dir.filePath("extract-ref");
     CliRun first;
     const int ms = timedRun(args(ref), &first);
-    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(first.code, 0);
     const auto expected = readTree(ref);
     QVERIFY(expected.size() > 4);
 
@@ -141,7 +141,7 @@ void TestKillStages::killExtraction() {
     while (kills < kMinKills) {
         QDir(out).removeRecursively();
         const CliRun done = runUntilDone([&] { return args(out); }, rng, startupMs(), ms, kills);
-        QVERIFY2(done.exitCode == 0, done.err.constData());
+        QVERIFY2(done.code == 0, done.err.constData());
         QCOMPARE(partialFiles(out), QStringList());
         const auto got = readTree(out);
         QCOMPARE(got.keys(), expected.keys());
@@ -174,7 +174,7 @@ void TestKillStages::killTraining() {
                         .toJson());
     CliRun first;
     const int ms = timedRun({"train", "--config", cfg}, &first);
-    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(first.code, 0);
     const QByteArray refWeights = readBytes(out + "/sae_weights.safetensors");
     const QByteArray refCfg = readBytes(out + "/cfg.json");
     QVERIFY(!refWeights.isEmpty());
@@ -191,7 +191,7 @@ void TestKillStages::killTraining() {
                        : QStringList{"train", "--config", cfg};
         };
         const CliRun done = runUntilDone(args, rng, startupMs(), ms, kills);
-        QVERIFY2(done.exitCode == 0, done.err.constData());
+        QVERIFY2(done.code == 0, done.err.constData());
         QCOMPARE(partialFiles(out), QStringList());
         QVERIFY2(readBytes(out + "/sae_weights.safetensors") == refWeights,
                  "the SAE trained through kills differs from the uninterrupted one");
@@ -211,7 +211,7 @@ void TestKillStages::killAnalysis() {
         QDir(path.chopped(9) + ".assets").removeRecursively(); // NAME.assets beside NAME.mistudio
         const CliRun r =
             runCli({"import-sae", "--project", path, "--sae", sae, "--model", modelDir()});
-        return r.exitCode == 0 ? path : QString::fromUtf8("import-sae failed: " + r.err);
+        return r.code == 0 ? path : QString::fromUtf8("import-sae failed: " + r.err);
     };
     auto args = [&](const QString& project) {
         return QStringList{"analyze",  "--project", project,     "--run", "1",
@@ -221,7 +221,7 @@ void TestKillStages::killAnalysis() {
     QVERIFY2(QFile::exists(ref), qPrintable(ref));
     CliRun first;
     const int ms = timedRun(args(ref), &first);
-    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(first.code, 0);
     const QStringList tables{"features",  "feature_examples", "logit_effects", "histograms",
                              "neighbors", "run_tokens",       "feature_tokens"};
 
@@ -240,7 +240,7 @@ void TestKillStages::killAnalysis() {
                          });
         QVERIFY2(damaged.isEmpty(), qPrintable(damaged.join('\n')));
         QCOMPARE(partialFiles(m_dir.path()), QStringList());
-        QVERIFY2(done.exitCode == 0, done.err.constData());
+        QVERIFY2(done.code == 0, done.err.constData());
         QCOMPARE(integrityCheck(project), QStringLiteral("ok"));
         for (const QString& table : tables)
             QVERIFY2(tableRows(project, table) == tableRows(ref, table),

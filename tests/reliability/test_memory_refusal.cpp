@@ -48,7 +48,7 @@ void TestMemoryRefusal::initTestCase() {
     m_model = QString::fromStdString(fixture(kModel));
     const CliRun est = runCli({"estimate", "--model", m_model, "--quant", "none", "--hook", kHook,
                                "--batch", "4", "--seq", "64"});
-    QCOMPARE(est.exitCode, 0);
+    QCOMPARE(est.code, 0);
     m_predicted = QJsonDocument::fromJson(est.out).object()["total_bytes"].toInteger();
     QVERIFY(m_predicted > 0);
 }
@@ -62,7 +62,7 @@ void TestMemoryRefusal::extractRefusesAPlanThatCannotFit() {
     };
     const QString refused = m_dir.filePath("refused");
     const CliRun r = runCli(args(refused), withAvailable(m_predicted - 1));
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     const QString err = QString::fromUtf8(r.err);
     QVERIFY2(err.contains(QStringLiteral("predicted %1 bytes > available %2 bytes")
                               .arg(m_predicted)
@@ -74,12 +74,12 @@ void TestMemoryRefusal::extractRefusesAPlanThatCannotFit() {
 
     // Exactly enough memory: the plan runs.
     CliRun ok = runCli(args(m_dir.filePath("fits")), withAvailable(m_predicted));
-    QVERIFY2(ok.exitCode == 0, ok.err.constData());
+    QVERIFY2(ok.code == 0, ok.err.constData());
     // The user insists.
     QStringList forced = args(m_dir.filePath("forced"));
     forced << "--ignore-memory-check";
     ok = runCli(forced, withAvailable(1000));
-    QVERIFY2(ok.exitCode == 0, ok.err.constData());
+    QVERIFY2(ok.code == 0, ok.err.constData());
 }
 
 void TestMemoryRefusal::runRefusesBeforeAnyStage() {
@@ -96,7 +96,7 @@ void TestMemoryRefusal::runRefusesBeforeAnyStage() {
     f.close();
     const CliRun r = runCli({"run", "--config", config, "--project", m_dir.filePath("p.mistudio")},
                             withAvailable(1000));
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("available 1000 bytes") &&
                  r.err.contains("MISTUDIO_IGNORE_MEMORY_CHECK=1"),
              r.err.constData());

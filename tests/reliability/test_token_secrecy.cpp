@@ -43,12 +43,12 @@ void TestTokenSecrecy::tokenIsInNoFileOrOutput() {
     QByteArray outputs;
     for (const QStringList& args : commands) {
         const CliRun r = runCli(args, env);
-        QVERIFY2(r.exitCode == 0, qPrintable(args.join(' ') + ": " + r.err));
+        QVERIFY2(r.code == 0, qPrintable(args.join(' ') + ": " + r.err));
         outputs += r.out + r.err;
     }
     // Failures print messages and context: still no token.
     const CliRun bad = runCli({"--verbose", "download", "org/not-in-cache"}, env);
-    QVERIFY(bad.exitCode != 0);
+    QVERIFY(bad.code != 0);
     outputs += bad.out + bad.err;
     QVERIFY2(!outputs.contains(token), "the token was printed");
 

@@ -21,8 +21,10 @@ QString cliPath() {
     return qEnvironmentVariable("MISTUDIO_CLI");
 }
 
-CliRun runCli(const QStringList& args, int timeoutMs) {
+CliRun runCli(const QStringList& args, const QProcessEnvironment& env, int timeoutMs) {
     QProcess p;
+    if (!env.isEmpty())
+        p.setProcessEnvironment(env);
     p.start(cliPath(), args);
     const bool finished = p.waitForFinished(timeoutMs);
     if (!finished)

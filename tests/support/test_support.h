@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test executables: where the fixtures are, and skipping without them.
 
+#include <QProcessEnvironment>
 #include <QString>
 #include <QtTest>
 #include <string>
@@ -20,7 +21,7 @@ struct CliRun {
     int code = -1;
     QByteArray out, err;
 };
-CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+CliRun runCli(const QStringList& args, const QProcessEnvironment& env = {}, int timeoutMs = 300000);
 
 } // namespace mistudio::test
 
