@@ -74,7 +74,7 @@ private Q_SLOTS:
     void doubleQuantNf4() {
         for (const char* m : kModels) {
             MISTUDIO_REQUIRE_FIXTURE(QStringLiteral("fixtures/models/") + m);
-            const std::string dir = test::fixture(std::string("fixtures/models/") + m);
+            const std::string dir = test::fixture(QStringLiteral("fixtures/models/") + m);
             const auto golden = io::SafetensorsFile::open(dir + "/golden.safetensors");
             std::vector<at::Tensor> hidden;
             for (int i = 0; golden->find("hidden_states." + std::to_string(i)); ++i)
