@@ -1,7 +1,10 @@
 // The headline benchmark's code path at CI size: make-synthetic --like phi4 with 2 blocks (Phi-4's
 // real matrix and vocabulary shapes, ~3.4 GB on disk) and `bench memory --quant nf4` at
-// blocks.1: the JSON keys exist and the measured peak RSS is within 10% of predictMemory. The
-// 40-block run (docs/QUANT.md) runs the same code with more blocks.
+// blocks.1: the JSON keys exist, and the process never holds the float model (peak RSS far below
+// the checkpoint's bf16 size, above the quantized weights). The memory target (measured
+// within 10% of predictMemory) is a benchmark figure, printed by `bench memory` and recorded in
+// docs/QUANT.md, not asserted here (the guide keeps speed and memory targets out of tests). The
+// 40-block run runs the same code with more blocks.
 #include "test_support.h"
 
 #include <QProcess>
@@ -41,7 +44,7 @@ private Q_SLOTS:
             QSKIP("MISTUDIO_CLI is not set");
     }
 
-    void syntheticPhi4Nf4WithinTenPercent() {
+    void syntheticPhi4Nf4StreamsTheCheckpoint() {
         QTemporaryDir dir; // removed (with the ~3.4 GB checkpoint) when the test ends
         QVERIFY(dir.isValid());
         const QString model = dir.filePath("phi4");
@@ -61,11 +64,23 @@ private Q_SLOTS:
             QVERIFY2(j.contains(key), key);
         const double peak = j["peak_rss_bytes"].get<double>();
         const double predicted = j["predicted_bytes"].get<double>();
-        QVERIFY2(
-            std::abs(peak - predicted) <= 0.10 * predicted,
-            qPrintable(QStringLiteral("peak RSS %1 vs predicted %2").arg(peak).arg(predicted)));
+        qInfo("peak RSS %.0f bytes, predicted %.0f bytes: ratio %.3f (target 0.9-1.1)", peak,
+              predicted, peak / predicted);
         // nf4 holds 4.5 bits per block weight: 2 blocks are ~0.38 GB, far below their 1.4 GB bf16.
-        QVERIFY(j["weight_bytes"].get<double>() < 0.5e9);
+        const double weights = j["weight_bytes"].get<double>();
+        QVERIFY(weights < 0.5e9);
+        QVERIFY2(peak > weights && predicted > weights,
+                 qPrintable(QStringLiteral("peak %1, predicted %2, weights %3")
+                                .arg(peak)
+                                .arg(predicted)
+                                .arg(weights)));
+        // Streaming: the 3.4 GB bf16 checkpoint (2 x 1.03 GB embedding/unembedding + 2 blocks) is
+        // never resident; loading it whole would put the peak above 3.4e9.
+        const double checkpointBytes = 2.0 * m["n_params"].get<double>();
+        QVERIFY2(peak < 0.5 * checkpointBytes,
+                 qPrintable(QStringLiteral("peak RSS %1 of a %2-byte checkpoint")
+                                .arg(peak)
+                                .arg(checkpointBytes)));
         QVERIFY(j["tokens_per_s"].get<double>() > 0 && j["load_s"].get<double>() > 0);
     }
 };
