@@ -17,7 +17,7 @@ const char* kToken = "hf_cliSecretToken987";
 const QString kCommit(40, QChar('a'));
 const QString kDatasetCommit(40, QChar('b'));
 
-struct CliRun {
+struct HubCliRun {
     int exitCode = -1;
     QString out;
     QString err;
@@ -37,7 +37,7 @@ private Q_SLOTS:
     void ctrlCCancelsAndKeepsThePartialFile();
 
 private:
-    CliRun run(const QStringList& args, const QMap<QString, QString>& env = {});
+    HubCliRun run(const QStringList& args, const QMap<QString, QString>& env = {});
     QString snapshot() const {
         return m_work.path() + "/cache/models--org--tiny/snapshots/" + kCommit;
     }
@@ -66,7 +66,7 @@ void TestHubCli::initTestCase() {
     QVERIFY2(m_server.start(), "the fake Hub (python3 tests/hub/fake_hub.py) did not start");
 }
 
-CliRun TestHubCli::run(const QStringList& args, const QMap<QString, QString>& env) {
+HubCliRun TestHubCli::run(const QStringList& args, const QMap<QString, QString>& env) {
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
     for (const char* name : {"HF_TOKEN", "HF_HOME", "HF_HUB_OFFLINE", "HUGGING_FACE_HUB_TOKEN",
                              "HF_TOKEN_PATH", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"})
@@ -85,7 +85,7 @@ CliRun TestHubCli::run(const QStringList& args, const QMap<QString, QString>& en
     QProcess p;
     p.setProcessEnvironment(e);
     p.start(cliPath(), args);
-    CliRun r;
+    HubCliRun r;
     if (!p.waitForFinished(120000)) {
         p.kill();
         p.waitForFinished();
@@ -97,7 +97,7 @@ CliRun TestHubCli::run(const QStringList& args, const QMap<QString, QString>& en
 }
 
 void TestHubCli::downloadPrintsTheSnapshotAndHidesTheToken() {
-    const CliRun r = run({"--verbose", "download", "org/tiny"});
+    const HubCliRun r = run({"--verbose", "download", "org/tiny"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QCOMPARE(r.out, snapshot() + "\n");
     QVERIFY2(r.err.contains("download: "), qPrintable(r.err));
@@ -124,7 +124,7 @@ void TestHubCli::downloadPrintsTheSnapshotAndHidesTheToken() {
 void TestHubCli::secondRunIsACacheHit() {
     QCOMPARE(run({"download", "org/tiny"}).exitCode, 0); // a no-op when the test above ran
     m_server.clearLog();
-    const CliRun r = run({"download", "org/tiny"});
+    const HubCliRun r = run({"download", "org/tiny"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QCOMPARE(r.out, snapshot() + "\n");
     QCOMPARE(m_server.fileRequests().size(), 0);
@@ -133,7 +133,7 @@ void TestHubCli::secondRunIsACacheHit() {
 void TestHubCli::offlineModeAndMissingCache() {
     QCOMPARE(run({"download", "org/tiny"}).exitCode, 0);
     m_server.clearLog();
-    CliRun r = run({"download", "org/tiny"}, {{"HF_HUB_OFFLINE", "1"}});
+    HubCliRun r = run({"download", "org/tiny"}, {{"HF_HUB_OFFLINE", "1"}});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QCOMPARE(r.out, snapshot() + "\n");
     QCOMPARE(m_server.requests().size(), 0);
@@ -148,7 +148,7 @@ void TestHubCli::offlineModeAndMissingCache() {
 }
 
 void TestHubCli::errorsHaveExitCodesAndWords() {
-    CliRun r = run({"download", "org/tiny"}, {{"HF_TOKEN", QString()}});
+    HubCliRun r = run({"download", "org/tiny"}, {{"HF_TOKEN", QString()}});
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(r.err.contains("accept the license on the model page"), qPrintable(r.err));
     r = run({"download", "org/tiny", "--revision", "v9"});
@@ -169,7 +169,7 @@ void TestHubCli::errorsHaveExitCodesAndWords() {
 }
 
 void TestHubCli::datasetRepoType() {
-    const CliRun r = run({"download", "org/ds", "--repo-type", "dataset"});
+    const HubCliRun r = run({"download", "org/ds", "--repo-type", "dataset"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const QString snap = m_work.path() + "/cache/datasets--org--ds/snapshots/" + kDatasetCommit;
     QCOMPARE(r.out, snap + "\n");

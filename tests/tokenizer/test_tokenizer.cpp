@@ -117,22 +117,6 @@ void TestTokenizer::aidreamsGoldenPrompt() {
     QCOMPARE(tk.eosId().value_or(-1), 2);
 }
 
-namespace {
-
-struct CliRun {
-    int exitCode;
-    QByteArray out, err;
-};
-
-CliRun runCli(const QStringList& args) {
-    QProcess p;
-    p.start(cliPath(), args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
-
-} // namespace
 
 void TestTokenizer::cliTokenizeMatchesGoldens() {
     MISTUDIO_REQUIRE_FIXTURE("fixtures/tokenizers/llama2/cases.jsonl");
@@ -149,7 +133,7 @@ void TestTokenizer::cliTokenizeMatchesGoldens() {
         if (noSpecial)
             args << "--no-special";
         const CliRun r = runCli(args);
-        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.code == 0, r.err.constData());
         const QList<QByteArray> lines = r.out.trimmed().split('\n');
         QCOMPARE(lines.size(), static_cast<qsizetype>(cases.size()));
         for (size_t i = 0; i < cases.size(); ++i) {
@@ -161,7 +145,7 @@ void TestTokenizer::cliTokenizeMatchesGoldens() {
     }
     // --model takes a local model folder holding tokenizer.json.
     const CliRun m = runCli({"tokenize", "--model", folder, "--no-special", "--input", inPath});
-    QCOMPARE(m.exitCode, 0);
+    QCOMPARE(m.code, 0);
     QCOMPARE(m.out.trimmed().split('\n').size(), static_cast<qsizetype>(cases.size()));
 }
 
@@ -173,12 +157,12 @@ void TestTokenizer::cliRejectsBadInput() {
     const QString bad =
         QString::fromStdString(writeTemp("bad.jsonl", "{\"text\": \"ok\"}\n{oops\n"));
     CliRun r = runCli({"tokenize", "--tokenizer", tk, "--input", bad});
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("line 2"), r.err.constData());
     r = runCli({"tokenize", "--input", bad}); // neither --model nor --tokenizer
-    QCOMPARE(r.exitCode, 2);
+    QCOMPARE(r.code, 2);
     r = runCli({"tokenize", "--tokenizer", "/nonexistent/tok", "--input", bad});
-    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("not found"));
 }
 
