@@ -129,8 +129,7 @@ std::vector<sae::RunResult> train(Project& project, const std::map<std::string, 
 /// Evaluation with the SAE spliced into the model, on held-out windows shared by every SAE.
 nlohmann::json evaluate(Project& project, int64_t runId, model::Transformer& model,
                         const std::string& hook, const std::vector<data::TokenWindow>& windows,
-                        const std::string& saeFolder) {
-    const sae::SaeModel sae = sae::loadSaeLens(saeFolder);
+                        const sae::SaeModel& sae) {
     const sae::EvalMetrics e = sae::evaluateSpliced(sae, model, hook, windows);
     project.writeEvals(runId, sae::evalValues(e));
     return sae::evalMetricsJson(e);
@@ -264,10 +263,10 @@ PipelineOutcome runPipeline(const PipelineRequest& req, JobContext& ctx) {
             RunRecord run = project.run(targets[i].runId);
             run.saePath = project.toAssetPath(trained[i].folder);
             run.dIn = info.dModel;
-            run.dSae = sae::loadSaeLens(trained[i].folder).dSae();
+            const sae::SaeModel sae = sae::loadSaeLens(trained[i].folder); // read once
+            run.dSae = sae.dSae();
             project.updateRun(run);
-            const auto eval =
-                evaluate(project, run.id, *model, targets[i].hook, windows, trained[i].folder);
+            const auto eval = evaluate(project, run.id, *model, targets[i].hook, windows, sae);
             outcome.runs.push_back(
                 {run.id, targets[i].hook, targets[i].saeName, trained[i].folder, eval.dump()});
             ctx.progress("evaluate", static_cast<int64_t>(i + 1),
