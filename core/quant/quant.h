@@ -14,6 +14,7 @@
 // 4-bit codes are packed two per byte, element 2i in the HIGH nibble and 2i+1 in the low nibble
 // (the bitsandbytes order). The flattened tensor is zero-padded to a whole number of blocks.
 
+#include "mistudio/kernels/nf4_codebook.h"
 #include <ATen/ATen.h>
 #include <array>
 #include <cstdint>
@@ -61,27 +62,10 @@ static_assert(traits(QuantMode::BF16).bytesPerBlock == 2 &&
 static_assert(!traits(QuantMode::None).quantized && traits(QuantMode::NF4).quantized);
 
 inline constexpr int64_t kNF4Block = 64;
-inline constexpr int64_t kDoubleQuantBlock = 256;
+inline constexpr int64_t kDoubleQuantBlock = MISTUDIO_NF4_DOUBLE_QUANT_BLOCK;
 
-/// The 16 NormalFloat-4 values of QLoRA (Dettmers et al. 2023, appendix E; bitsandbytes NF4).
-inline constexpr std::array<float, 16> kNF4Codebook = {
-    -1.0f,
-    -0.6961928009986877f,
-    -0.5250730514526367f,
-    -0.39491748809814453f,
-    -0.28444138169288635f,
-    -0.18477343022823334f,
-    -0.09105003625154495f,
-    0.0f,
-    0.07958029955625534f,
-    0.16093020141124725f,
-    0.24611230194568634f,
-    0.33791524171829224f,
-    0.44070982933044434f,
-    0.5626170039176941f,
-    0.7229568362236023f,
-    1.0f,
-};
+/// The 16 NormalFloat-4 values of QLoRA (shared with the CUDA kernel).
+inline constexpr std::array<float, 16> kNF4Codebook = {MISTUDIO_NF4_CODEBOOK_VALUES};
 
 /// "nf4" -> QuantMode::NF4; throws InvalidArgument listing the modes for anything else.
 QuantMode parseQuantMode(std::string_view name);

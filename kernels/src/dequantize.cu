@@ -4,6 +4,7 @@
 // (value * scale in fp32, then one rounding to the output type) and kept un-fused (__fmul_rn)
 // so the two agree to the last bit of fp32 where the reference does the same operations.
 #include "mistudio/kernels/kernels.h"
+#include "mistudio/kernels/nf4_codebook.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -13,25 +14,10 @@ namespace mistudio::kernels {
 
 namespace {
 
-// QLoRA NormalFloat-4 (quant::kNF4Codebook).
-__constant__ float kNF4[16] = {-1.0f,
-                               -0.6961928009986877f,
-                               -0.5250730514526367f,
-                               -0.39491748809814453f,
-                               -0.28444138169288635f,
-                               -0.18477343022823334f,
-                               -0.09105003625154495f,
-                               0.0f,
-                               0.07958029955625534f,
-                               0.16093020141124725f,
-                               0.24611230194568634f,
-                               0.33791524171829224f,
-                               0.44070982933044434f,
-                               0.5626170039176941f,
-                               0.7229568362236023f,
-                               1.0f};
+// QLoRA NormalFloat-4 (quant::kNF4Codebook: the same shared list).
+__constant__ float kNF4[16] = {MISTUDIO_NF4_CODEBOOK_VALUES};
 
-constexpr int64_t kDoubleQuantBlock = 256; // quant::kDoubleQuantBlock
+constexpr int64_t kDoubleQuantBlock = MISTUDIO_NF4_DOUBLE_QUANT_BLOCK;
 constexpr int kThreads = 256;
 
 template <typename T> __device__ T fromFloat(float v);
