@@ -11,6 +11,7 @@
 #include "quant/quant.h"
 #include "tokenizer/window_functions.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,21 @@ namespace fs = std::filesystem;
 namespace mistudio::activations {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Adds the time since construction to `total` (a phase of the extraction loop).
+class PhaseTimer {
+  public:
+    explicit PhaseTimer(double& total) : total_(total), start_(Clock::now()) {}
+    ~PhaseTimer() { total_ += std::chrono::duration<double>(Clock::now() - start_).count(); }
+    PhaseTimer(const PhaseTimer&) = delete;
+    PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+  private:
+    double& total_;
+    Clock::time_point start_;
+};
 
 void validate(const ExtractRequest& r) {
     auto bad = [](const std::string& what, const std::string& flag, const std::string& fix) {
@@ -153,6 +169,33 @@ static int64_t runBatch(model::Transformer& model, const ExtractRequest& r, cons
     return static_cast<int64_t>(keep.size());
 }
 
+// Writes the last partial shard and every manifest; warns when the dataset ran short.
+static void finishFolders(const ExtractRequest& r, int64_t collected, Pending& pending,
+                          std::vector<std::unique_ptr<CacheFolder>>& folders, JobContext& ctx,
+                          ExtractSummary& sum) {
+    PhaseTimer timer(sum.writeSeconds);
+    if (pending.rows() > 0) {
+        flush(pending, folders, pending.rows());
+        if (r.onShard)
+            r.onShard(folders[0]->shards() - 1);
+    }
+    nlohmann::json extra = nlohmann::json::object();
+    if (collected < r.tokens) {
+        const std::string msg = "the dataset yielded only " + std::to_string(collected) +
+                                " activation rows of the " + std::to_string(r.tokens) +
+                                " requested";
+        ctx.log(LogLevel::Warn, msg);
+        extra["short_of_request"] = msg;
+    }
+    for (auto& f : folders) {
+        const auto m = f->finish(extra);
+        sum.bytesWritten += f->bytesWritten();
+        sum.fp16Overflow += f->fp16Overflow();
+        if (f->fp16Overflow() > 0)
+            ctx.log(LogLevel::Warn, f->path() + ": " + m["warnings"][0].get<std::string>());
+    }
+}
+
 ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     validate(r);
     // Out of memory before it happens: refuse a plan that cannot fit before loading anything.
@@ -161,7 +204,7 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
             refuseIfPlanCannotFit(
                 {r.model, r.quantization, r.device, h, r.batchSize, r.contextLength},
                 "--ignore-memory-check");
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     const at::ScalarType stored = parseCacheDtype(r.dtype);
     auto tok = std::make_shared<const Tokenizer>(Tokenizer::load(r.model));
     model::LoadOptions load;
@@ -172,8 +215,13 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     if (model->quantPlan().fallback)
         ctx.log(LogLevel::Warn, model->quantPlan().reason);
     const int64_t d = model->config().dModel;
+    // Hooks parsed before any work (a clear error), and the blocks they need loaded now: the
+    // load is setup, not a cost of the first batch.
+    int64_t layersNeeded = 0;
     for (const auto& h : r.hooks)
-        model::parseHookPoint(h, model->config()); // a clear error before any work
+        layersNeeded = std::max(layersNeeded, model::parseHookPoint(h, model->config())
+                                                  .layersNeeded(model->config().nLayers));
+    model->preload(layersNeeded, false);
     const int64_t perShard =
         r.rowsPerShard > 0 ? r.rowsPerShard
                            : std::max<int64_t>(1024, (256ll << 20) / (d * at::elementSize(stored)));
@@ -214,6 +262,7 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
 
     Pending pending;
     pending.acts.resize(r.hooks.size());
+    sum.setupSeconds = std::chrono::duration<double>(Clock::now() - start).count();
     int64_t skip = done; // rows already on disk: their windows are packed but not run
     int64_t collected = done;
     while (collected < r.tokens) {
@@ -222,13 +271,16 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
         // same matrices as an uninterrupted one and writes the same bytes.
         Batch b;
         int64_t included = 0;
-        while (static_cast<int>(b.windows.size()) < r.batchSize) {
-            auto w = packer.next();
-            if (!w)
-                break;
-            for (auto v : w->include)
-                included += v;
-            b.windows.push_back(std::move(*w));
+        {
+            PhaseTimer timer(sum.packSeconds);
+            while (static_cast<int>(b.windows.size()) < r.batchSize) {
+                auto w = packer.next();
+                if (!w)
+                    break;
+                for (auto v : w->include)
+                    included += v;
+                b.windows.push_back(std::move(*w));
+            }
         }
         if (b.windows.empty())
             break;
@@ -236,9 +288,13 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
             skip -= included;
             continue;
         }
-        collected += runBatch(*model, r, b, skip, r.tokens - collected, stored, pending);
+        {
+            PhaseTimer timer(sum.forwardSeconds);
+            collected += runBatch(*model, r, b, skip, r.tokens - collected, stored, pending);
+        }
         skip = 0;
         sum.tokensForwarded += static_cast<int64_t>(b.windows.size()) * r.contextLength;
+        PhaseTimer timer(sum.writeSeconds);
         while (pending.rows() >= perShard) {
             flush(pending, folders, perShard);
             if (r.onShard)
@@ -246,29 +302,10 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
         }
         ctx.progress("extract", double(collected), double(r.tokens), "tokens");
     }
-    if (pending.rows() > 0) {
-        flush(pending, folders, pending.rows());
-        if (r.onShard)
-            r.onShard(folders[0]->shards() - 1);
-    }
-    nlohmann::json extra = nlohmann::json::object();
-    if (collected < r.tokens) {
-        const std::string msg = "the dataset yielded only " + std::to_string(collected) +
-                                " activation rows of the " + std::to_string(r.tokens) +
-                                " requested";
-        ctx.log(LogLevel::Warn, msg);
-        extra["short_of_request"] = msg;
-    }
-    for (auto& f : folders) {
-        const auto m = f->finish(extra);
-        sum.bytesWritten += f->bytesWritten();
-        sum.fp16Overflow += f->fp16Overflow();
-        if (f->fp16Overflow() > 0)
-            ctx.log(LogLevel::Warn, f->path() + ": " + m["warnings"][0].get<std::string>());
-    }
+    finishFolders(r, collected, pending, folders, ctx, sum);
     sum.rows = collected;
     sum.shards = folders[0]->shards();
-    sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    sum.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return sum;
 }
 

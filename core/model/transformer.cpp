@@ -8,6 +8,9 @@
 #include "model/mapped_pages.h"
 #include "quant/streaming.h"
 
+#include <malloc.h>
+#include <mutex>
+
 namespace mistudio::model {
 
 at::ScalarType parseDtype(const std::string& name) {
@@ -60,6 +63,13 @@ std::shared_ptr<Transformer> Transformer::open(const std::string& folder,
     if (c.position == PositionKind::Learned)
         t->m_posEmbed = t->m_reader->get(t->m_family->posEmbedName, {c.maxPositions, c.dModel});
     t->m_reader->setMatrixViews(t->quantized());
+    if (t->quantized()) {
+        // Quantizing and dequantizing allocate many tens-of-MB temporaries between long-lived
+        // weights; glibc's adaptive threshold would serve them from the heap, where freed space
+        // stays resident (fragmented). A fixed threshold maps them and unmaps them on free.
+        static std::once_flag once;
+        std::call_once(once, [] { mallopt(M_MMAP_THRESHOLD, 1 << 20); });
+    }
     return t;
 }
 
