@@ -96,22 +96,19 @@ int runBenchExtract(ArgParser& args) {
     std::printf("phases         pack %.2f s, forward %.2f s, write %.2f s\n", s.packSeconds,
                 s.forwardSeconds, s.writeSeconds);
     std::printf("tokens/s       %.1f (%.1f with setup)\n", rowsPerS, double(s.rows) / s.seconds);
-    std::printf("forward        %.1f tokens/s (bare forward, same shape; %.1f before, %.1f after)\n",
-                forward, forwardBefore, forwardAfter);
+    std::printf(
+        "forward        %.1f tokens/s (bare forward, same shape; %.1f before, %.1f after)\n",
+        forward, forwardBefore, forwardAfter);
     std::printf("forward share  %.3f of the extraction loop\n", forwardShare);
     std::printf("fraction       %.3f of the forward rate\n", rowsPerS / forward);
     std::printf("written        %.1f MB/s (%.1f MB)\n", mbPerS, double(s.bytesWritten) / 1e6);
-    const nlohmann::json j = {{"tokens_per_s", rowsPerS},
-                              {"fraction_of_forward", rowsPerS / forward},
-                              {"mb_per_s_written", mbPerS},
-                              {"forward_tokens_per_s", forward},
-                              {"forward_share", forwardShare},
-                              {"rows", s.rows},
-                              {"seconds", s.seconds},
-                              {"setup_s", s.setupSeconds},
-                              {"pack_s", s.packSeconds},
-                              {"forward_s", s.forwardSeconds},
-                              {"write_s", s.writeSeconds}};
+    const nlohmann::json j = {
+        {"tokens_per_s", rowsPerS},      {"fraction_of_forward", rowsPerS / forward},
+        {"mb_per_s_written", mbPerS},    {"forward_tokens_per_s", forward},
+        {"forward_share", forwardShare}, {"rows", s.rows},
+        {"seconds", s.seconds},          {"setup_s", s.setupSeconds},
+        {"pack_s", s.packSeconds},       {"forward_s", s.forwardSeconds},
+        {"write_s", s.writeSeconds}};
     std::cout << j.dump() << std::endl;
     return 0;
 }

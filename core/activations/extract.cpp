@@ -27,13 +27,13 @@ using Clock = std::chrono::steady_clock;
 
 /// Adds the time since construction to `total` (a phase of the extraction loop).
 class PhaseTimer {
-  public:
+public:
     explicit PhaseTimer(double& total) : total_(total), start_(Clock::now()) {}
     ~PhaseTimer() { total_ += std::chrono::duration<double>(Clock::now() - start_).count(); }
     PhaseTimer(const PhaseTimer&) = delete;
     PhaseTimer& operator=(const PhaseTimer&) = delete;
 
-  private:
+private:
     double& total_;
     Clock::time_point start_;
 };
@@ -219,8 +219,9 @@ ExtractSummary extractActivations(const ExtractRequest& r, JobContext& ctx) {
     // load is setup, not a cost of the first batch.
     int64_t layersNeeded = 0;
     for (const auto& h : r.hooks)
-        layersNeeded = std::max(layersNeeded, model::parseHookPoint(h, model->config())
-                                                  .layersNeeded(model->config().nLayers));
+        layersNeeded = std::max(
+            layersNeeded,
+            model::parseHookPoint(h, model->config()).layersNeeded(model->config().nLayers));
     model->preload(layersNeeded, false);
     const int64_t perShard =
         r.rowsPerShard > 0 ? r.rowsPerShard

@@ -46,11 +46,11 @@ struct ExtractSummary {
     int64_t resumedShards = 0; // shards found complete on disk and kept
     bool alreadyComplete = false;
     int64_t fp16Overflow = 0;
-    double seconds = 0;        // wall time of the whole step, setup included
-    double setupSeconds = 0;   // memory check, tokenizer and model load, cache folders
-    double packSeconds = 0;    // reading, tokenizing and packing windows
-    double forwardSeconds = 0; // model forward and moving the kept rows to the stored dtype
-    double writeSeconds = 0;   // shard writes and the manifest
+    double seconds = 0;          // wall time of the whole step, setup included
+    double setupSeconds = 0;     // memory check, tokenizer and model load, cache folders
+    double packSeconds = 0;      // reading, tokenizing and packing windows
+    double forwardSeconds = 0;   // model forward and moving the kept rows to the stored dtype
+    double writeSeconds = 0;     // shard writes and the manifest
     int64_t tokensForwarded = 0; // window positions run through the model (included or not)
     uint64_t bytesWritten = 0;
     std::vector<std::string> cacheFolders; // one per hook, in request order

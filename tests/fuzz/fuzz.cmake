@@ -5,15 +5,55 @@
 #   ctest --test-dir build/fuzz -L fuzz_smoke     10 s per target (seeds built from ../shared)
 #   ctest --test-dir build/fuzz -L '^fuzz$'       60 s per target
 # Crashes land in build/fuzz/tests/<target>_crashes/ and make the test fail.
-if(NOT MISTUDIO_BUILD_FUZZERS)
-  return()
-endif()
-if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-  message(WARNING "MISTUDIO_BUILD_FUZZERS needs clang (libFuzzer); fuzz targets are not built "
-                  "with ${CMAKE_CXX_COMPILER_ID}. Configure with -DCMAKE_CXX_COMPILER=clang++-14.")
-  return()
-endif()
+#
+# Every other build (gcc, the default CI run) gets the same six targets linked against
+# mistudio_core with mutation_driver.cpp instead of libFuzzer: `<target>_smoke` (label
+# fuzz_smoke, 10 s each) replays the seeds and mutates them without coverage feedback.
 find_program(MISTUDIO_PYTHON3 python3 REQUIRED)
+set(_fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
+
+if(NOT (MISTUDIO_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"))
+  if(MISTUDIO_BUILD_FUZZERS)
+    message(WARNING "MISTUDIO_BUILD_FUZZERS needs clang (libFuzzer); building the mutation-driver "
+                    "smokes instead. Configure with -DCMAKE_CXX_COMPILER=clang++-14.")
+  endif()
+  # mistudio_add_fuzz_smoke(NAME fuzz_x SEEDS kind SOURCE file.cpp [INCLUDES dir...])
+  function(mistudio_add_fuzz_smoke)
+    cmake_parse_arguments(F "" "NAME;SEEDS;SOURCE" "INCLUDES" ${ARGN})
+    add_executable(${F_NAME} ${F_SOURCE} ${_fuzz_dir}/mutation_driver.cpp)
+    target_include_directories(${F_NAME} PRIVATE ${_fuzz_dir} ${PROJECT_SOURCE_DIR}/core
+      ${PROJECT_BINARY_DIR}/core/generated ${F_INCLUDES})
+    target_link_libraries(${F_NAME} PRIVATE mistudio_core)
+    mistudio_set_warnings(${F_NAME})
+    add_test(NAME ${F_NAME}_smoke
+      COMMAND ${MISTUDIO_PYTHON3} ${_fuzz_dir}/run_fuzzer.py
+              --seeds ${F_SEEDS} --shared "${MISTUDIO_SHARED_DIR}"
+              --artifacts ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}_crashes
+              $<TARGET_FILE:${F_NAME}> ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}_corpus 10)
+    set_tests_properties(${F_NAME}_smoke PROPERTIES LABELS fuzz_smoke TIMEOUT 180)
+  endfunction()
+  mistudio_add_fuzz_smoke(NAME fuzz_safetensors SEEDS safetensors
+    SOURCE ${_fuzz_dir}/fuzz_safetensors.cpp)
+  mistudio_add_fuzz_smoke(NAME fuzz_model_config SEEDS config
+    SOURCE ${_fuzz_dir}/fuzz_model_config.cpp)
+  mistudio_add_fuzz_smoke(NAME fuzz_tokenizer SEEDS tokenizer
+    SOURCE ${_fuzz_dir}/fuzz_tokenizer.cpp)
+  mistudio_add_fuzz_smoke(NAME fuzz_project_file SEEDS none
+    SOURCE ${_fuzz_dir}/fuzz_project_file.cpp INCLUDES ${PROJECT_SOURCE_DIR}/tests/store)
+  mistudio_add_fuzz_smoke(NAME fuzz_parquet SEEDS parquet
+    SOURCE ${PROJECT_SOURCE_DIR}/core/data/fuzz/fuzz_parquet.cpp)
+  mistudio_add_fuzz_smoke(NAME fuzz_hub_json SEEDS hub
+    SOURCE ${PROJECT_SOURCE_DIR}/tests/fuzz_hub/fuzz_hub_json.cpp)
+  # The driver itself must find what it is there to find (a test that can fail).
+  add_executable(fuzz_driver_selftest ${_fuzz_dir}/selftest_target.cpp
+    ${_fuzz_dir}/mutation_driver.cpp)
+  target_include_directories(fuzz_driver_selftest PRIVATE ${_fuzz_dir})
+  mistudio_set_warnings(fuzz_driver_selftest)
+  add_test(NAME fuzz_driver_selftest COMMAND ${MISTUDIO_PYTHON3}
+    ${_fuzz_dir}/driver_selftest.py $<TARGET_FILE:fuzz_driver_selftest>)
+  set_tests_properties(fuzz_driver_selftest PROPERTIES LABELS unit TIMEOUT 120)
+  return()
+endif()
 
 # mistudio_add_fuzzer(NAME fuzz_x SEEDS kind SOURCES ... [LIBS ...])
 # Registers NAME_smoke (10 s, label fuzz_smoke) and NAME (60 s, label fuzz); run_fuzzer.py

@@ -10,7 +10,11 @@ plus a few built-in ones so a run without fixtures still starts:
   config       every fixtures/models/*/config.json, and copies with absurd sizes / wrong types
   tokenizer    every fixtures tokenizer.json shrunk to a few hundred tokens (components kept),
                followed by a NUL byte and a test string from cases.jsonl (see fuzz_tokenizer.cpp)
+  parquet      the independent writer's files in tests/data/parquet
+  hub          the fake Hub's listing JSONs (tests/hub/fake_hub.py --seed-corpus)
   none         no seeds from here (fuzz_project_file writes its own seed project)
+FUZZER is a libFuzzer binary (clang `fuzz` preset) or the same target built with
+mutation_driver.cpp (every other build); both take the same flags.
 Exits with the fuzzer's status (non-zero when it found a crash).
 """
 import argparse
@@ -115,8 +119,30 @@ def tokenizer_seeds(shared):
             yield "%s.%d" % (tag, i), blob + b"\0" + text.encode("utf-8", "surrogatepass")
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parquet_seeds(shared):
+    """The independent writer's files in tests/data/parquet (every codec and encoding)."""
+    for path in sorted(glob.glob(os.path.join(HERE, "..", "data", "parquet", "*.parquet"))):
+        with open(path, "rb") as f:
+            yield os.path.basename(path), f.read()
+
+
+def hub_seeds(shared):
+    """The listings the fake Hub serves (tests/hub/fake_hub.py --seed-corpus)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.check_call([sys.executable, os.path.join(HERE, "..", "hub", "fake_hub.py"),
+                               "--seed-corpus", tmp])
+        for name in sorted(os.listdir(tmp)):
+            with open(os.path.join(tmp, name), "rb") as f:
+                yield name, f.read()
+
+
 SEEDS = {"safetensors": safetensors_seeds, "config": config_seeds,
-         "tokenizer": tokenizer_seeds, "none": lambda shared: iter(())}
+         "tokenizer": tokenizer_seeds, "parquet": parquet_seeds, "hub": hub_seeds,
+         "none": lambda shared: iter(())}
 
 
 def main():

@@ -14,7 +14,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 using namespace mistudio::test;
 
@@ -51,11 +55,14 @@ private Q_SLOTS:
     void configClaimingATrillionParameters();
     void tokenizerIdsThatAreNotTokenIds();
     void deeplyNestedTokenizerJson();
+    void tokenizerReferencesThatLoop();
+    void tokenizerUnknownComponents();
     void nanActivationsIntoTraining();
 
 private:
     QJsonObject baseTokenizer() const;
     CliRun tokenize(const QString& dir);
+    CliRun tokenizeVariant(const QString& name, const std::function<void(QJsonObject&)>& edit);
     QTemporaryDir m_dir;
 };
 
@@ -73,6 +80,17 @@ QJsonObject TestBadInputs::baseTokenizer() const {
 
 CliRun TestBadInputs::tokenize(const QString& dir) {
     return runCli({"tokenize", "--tokenizer", dir, "--input", m_dir.filePath("text.jsonl")});
+}
+
+CliRun TestBadInputs::tokenizeVariant(const QString& name,
+                                      const std::function<void(QJsonObject&)>& edit) {
+    QJsonObject tok = baseTokenizer();
+    edit(tok);
+    const QString dir = m_dir.filePath(name);
+    writeText(dir + "/tokenizer.json", QJsonDocument(tok).toJson());
+    // 60 s: every case here takes well under a second; a loop without progress hits the limit.
+    return runCli({"tokenize", "--tokenizer", dir, "--input", m_dir.filePath("text.jsonl")}, {},
+                  60000);
 }
 
 void TestBadInputs::deeplyNestedConfigJson() {
@@ -134,6 +152,124 @@ void TestBadInputs::deeplyNestedTokenizerJson() {
     const QString dir = m_dir.filePath("tok-deep");
     writeText(dir + "/tokenizer.json", text);
     expectRefusal(tokenize(dir), {"nested deeper than 64", dir + "/tokenizer.json"});
+}
+
+// JSON cannot hold a reference cycle; what refers to something else in tokenizer.json is a merge
+// (to its two parts and their product), a token id (vocab, added tokens), a template's special
+// token, and a pattern applied again after each match (a pattern that matches the empty string
+// loops forever unless the matcher moves on). Each either encodes, in bounded time, to what
+// `tokenizers` gives, or is refused naming the entry and the file.
+void TestBadInputs::tokenizerReferencesThatLoop() {
+    MISTUDIO_REQUIRE_FIXTURE(kModel);
+    auto model = [](QJsonObject& tok, const std::function<void(QJsonObject&)>& edit) {
+        QJsonObject m = tok["model"].toObject();
+        edit(m);
+        tok["model"] = m;
+    };
+    const CliRun plain = tokenizeVariant("tok-plain", [](QJsonObject&) {});
+    QCOMPARE(plain.code, 0);
+    const QJsonArray plainIds = QJsonDocument::fromJson(plain.out).object()["ids"].toArray();
+    QVERIFY(plainIds.size() > 5);
+
+    // A merge whose parts or product is not a token: refused (as `tokenizers` does).
+    expectRefusal(tokenizeVariant("tok-merge-missing",
+                                  [&](QJsonObject& t) {
+                                      model(t, [](QJsonObject& m) {
+                                          QJsonArray merges = m["merges"].toArray();
+                                          merges.prepend(QStringLiteral("zq qz"));
+                                          m["merges"] = merges;
+                                      });
+                                  }),
+                  {"merge 0 ('zq', 'qz')", "missing from the vocabulary", "tokenizer.json"});
+    // A merge with an empty half would merge a token with nothing, again and again: refused.
+    expectRefusal(tokenizeVariant("tok-merge-empty",
+                                  [&](QJsonObject& t) {
+                                      model(t, [](QJsonObject& m) {
+                                          QJsonArray merges = m["merges"].toArray();
+                                          merges.prepend(QStringLiteral("n "));
+                                          m["merges"] = merges;
+                                      });
+                                  }),
+                  {"merge 0", "missing from the vocabulary"});
+    // The same merge listed twice, two tokens sharing an id, an added token duplicating a vocab
+    // entry under another id: accepted, and the encoding is the plain one (first rank wins).
+    for (const auto& [name, edit] :
+         std::vector<std::pair<QString, std::function<void(QJsonObject&)>>>{
+             {"tok-merge-twice",
+              [&](QJsonObject& t) {
+                  model(t, [](QJsonObject& m) {
+                      QJsonArray merges = m["merges"].toArray();
+                      merges.append(merges.first());
+                      m["merges"] = merges;
+                  });
+              }},
+             {"tok-shared-id",
+              [&](QJsonObject& t) {
+                  model(t, [](QJsonObject& m) {
+                      QJsonObject vocab = m["vocab"].toObject();
+                      vocab.insert(QStringLiteral("zz-alias"), vocab.begin().value());
+                      m["vocab"] = vocab;
+                  });
+              }},
+             {"tok-added-alias", [](QJsonObject& t) {
+                  QJsonArray added = t["added_tokens"].toArray();
+                  added.append(QJsonObject{{"id", 5},
+                                           {"content", "zz-added"},
+                                           {"special", false},
+                                           {"normalized", false}});
+                  t["added_tokens"] = added;
+              }}}) {
+        const CliRun r = tokenizeVariant(name, edit);
+        QVERIFY2(r.code == 0, qPrintable(name + ": " + r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out).object()["ids"].toArray(), plainIds);
+    }
+    // Patterns that match the empty string at every position: they terminate.
+    const QJsonObject splitEmpty{{"type", "Split"},
+                                 {"pattern", QJsonObject{{"Regex", "x*"}}},
+                                 {"behavior", "Isolated"},
+                                 {"invert", false}};
+    const QJsonObject replaceEmpty{
+        {"type", "Replace"}, {"pattern", QJsonObject{{"String", ""}}}, {"content", "ab"}};
+    const QJsonObject replaceStar{
+        {"type", "Replace"}, {"pattern", QJsonObject{{"Regex", "a*"}}}, {"content", "a"}};
+    for (const auto& [name, key, value] : std::vector<std::tuple<QString, QString, QJsonObject>>{
+             {"tok-split-empty", "pre_tokenizer", splitEmpty},
+             {"tok-replace-empty", "normalizer", replaceEmpty},
+             {"tok-replace-star", "normalizer", replaceStar}}) {
+        const CliRun r = tokenizeVariant(name, [&](QJsonObject& t) { t[key] = value; });
+        QVERIFY2(r.code == 0, qPrintable(name + ": " + r.err));
+        QVERIFY2(!QJsonDocument::fromJson(r.out).object()["ids"].toArray().isEmpty(),
+                 qPrintable(name));
+    }
+    // A template naming a special token it does not define: refused.
+    expectRefusal(tokenizeVariant("tok-template",
+                                  [](QJsonObject& t) {
+                                      QJsonObject pp = t["post_processor"].toObject();
+                                      pp["special_tokens"] = QJsonObject{};
+                                      t["post_processor"] = pp;
+                                  }),
+                  {"special token '<s>' missing from special_tokens", "post_processor"});
+}
+
+void TestBadInputs::tokenizerUnknownComponents() {
+    MISTUDIO_REQUIRE_FIXTURE(kModel);
+    expectRefusal(tokenizeVariant("tok-unigram",
+                                  [](QJsonObject& t) {
+                                      QJsonObject m = t["model"].toObject();
+                                      m["type"] = QStringLiteral("Unigram");
+                                      t["model"] = m;
+                                  }),
+                  {"tokenizer model 'Unigram' is not supported", "tokenizer.json"});
+    expectRefusal(tokenizeVariant("tok-fancy",
+                                  [](QJsonObject& t) {
+                                      t["normalizer"] = QJsonObject{{"type", "FancyNorm"}};
+                                  }),
+                  {"normalizer type 'FancyNorm' is not supported", "supported:"});
+    expectRefusal(tokenizeVariant("tok-fancy-pre",
+                                  [](QJsonObject& t) {
+                                      t["pre_tokenizer"] = QJsonObject{{"type", "FancySplit"}};
+                                  }),
+                  {"FancySplit", "tokenizer.json"});
 }
 
 void TestBadInputs::nanActivationsIntoTraining() {
