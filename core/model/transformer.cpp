@@ -98,11 +98,14 @@ void Transformer::quantizeLayer(LayerWeights& w) const {
     m_reader->releaseViews();
     const MappedRanges mapped(*m_st);
     const quant::QuantConfig config{m_plan.mode, 0, m_doubleQuant};
+    at::Tensor buffer; // one chunk, read with pread: the mapping's pages are never faulted in
     for (auto [f, q] : {std::pair{&w.wqkv, &w.qkvQ}, std::pair{&w.wo, &w.woQ},
                         std::pair{&w.wIn, &w.wInQ}, std::pair{&w.wOut, &w.wOutQ}}) {
         const at::Tensor source = *f;
-        *q = quant::quantizeStreaming(source.device() == m_device ? source : source.to(m_device),
-                                      config, [&](const at::Tensor& part) { mapped.drop(part); });
+        *q = quant::quantizeStreaming(
+            source.device() == m_device ? source : source.to(m_device), config,
+            [&](const at::Tensor& part) { mapped.drop(part); },
+            [&](const at::Tensor& part) { return mapped.read(part, buffer); });
         mapped.drop(source);
         *f = at::Tensor();
     }

@@ -79,8 +79,10 @@ quant::QuantizedTensor WeightReader::quantized(const std::string& name,
     // Quantized from the zero-copy view chunk by chunk, each chunk's pages dropped once read:
     // no float copy of the tensor, and at most a chunk of it mapped.
     const MappedRanges mapped(*m_st);
+    at::Tensor buffer; // one chunk, read with pread: the mapping's pages are never faulted in
     quant::QuantizedTensor q = quant::quantizeStreaming(
-        m_st->view(actual), config, [&](const at::Tensor& part) { mapped.drop(part); });
+        m_st->view(actual), config, [&](const at::Tensor& part) { mapped.drop(part); },
+        [&](const at::Tensor& part) { return mapped.read(part, buffer); });
     m_st->release(actual);
     return m_device.is_cpu() ? q : q.to(m_device);
 }

@@ -95,7 +95,12 @@ int64_t chunkOf(int64_t unit) {
     return std::max<int64_t>(1, kChunkWeights / std::max<int64_t>(unit, 1));
 }
 
-void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight, const ChunkDone& done) {
+at::Tensor fetched(const ChunkFetch& fetch, const at::Tensor& part) {
+    return fetch ? fetch(part) : part;
+}
+
+void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight, const ChunkDone& done,
+                  const ChunkFetch& fetch) {
     const int64_t rows = q.shape.empty() ? 1 : q.shape[0];
     const at::Tensor w = weight.reshape({rows, -1});
     const auto options = weight.options().dtype(at::kFloat);
@@ -106,7 +111,7 @@ void quantizeInt8(QuantizedTensor& q, const at::Tensor& weight, const ChunkDone&
     const int64_t step = chunkOf(w.size(1));
     for (int64_t r0 = 0; r0 < rows; r0 += step) {
         const int64_t nr = std::min(step, rows - r0);
-        const at::Tensor part = w.narrow(0, r0, nr).to(at::kFloat);
+        const at::Tensor part = fetched(fetch, w.narrow(0, r0, nr)).to(at::kFloat);
         const at::Tensor scale = nonZero(part.abs().amax(1) / 127.0f);
         q.scales.narrow(0, r0, nr).copy_(scale);
         q.data.narrow(0, r0, nr).copy_((part / scale.unsqueeze(1)).round().clamp(-127, 127));
@@ -129,7 +134,7 @@ std::pair<at::Tensor, at::Tensor> quantizeBlocks(const at::Tensor& blocks, Quant
 }
 
 void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantConfig& config,
-                     const ChunkDone& done) {
+                     const ChunkDone& done, const ChunkFetch& fetch) {
     const int64_t n = q.numel(), block = q.blockSize;
     const int64_t nBlocks = (n + block - 1) / block;
     const at::Tensor flat = weight.reshape({-1});
@@ -140,7 +145,8 @@ void quantizeBlocked(QuantizedTensor& q, const at::Tensor& weight, const QuantCo
     for (int64_t b0 = 0; b0 < nBlocks; b0 += step) {
         const int64_t nb = std::min(step, nBlocks - b0);
         const int64_t e0 = b0 * block, e1 = std::min(n, (b0 + nb) * block);
-        auto [packed, scale] = quantizeBlocks(toBlocks(flat.narrow(0, e0, e1 - e0), block), q.mode);
+        auto [packed, scale] =
+            quantizeBlocks(toBlocks(fetched(fetch, flat.narrow(0, e0, e1 - e0)), block), q.mode);
         q.data.narrow(0, e0 / 2, nb * block / 2).copy_(packed);
         scales.narrow(0, b0, nb).copy_(scale);
         if (done)
@@ -228,7 +234,7 @@ QuantizedTensor quantize(const at::Tensor& weight, const QuantConfig& config) {
 }
 
 QuantizedTensor quantizeStreaming(const at::Tensor& weight, const QuantConfig& config,
-                                  const ChunkDone& done) {
+                                  const ChunkDone& done, const ChunkFetch& fetch) {
     if (!at::isFloatingType(weight.scalar_type()))
         throw Exception(ErrorCode::InvalidArgument,
                         std::string("cannot quantize a tensor of type ") +
@@ -241,11 +247,11 @@ QuantizedTensor quantizeStreaming(const at::Tensor& weight, const QuantConfig& c
     case QuantMode::None: q.data = weight.to(at::kFloat).contiguous(); break;
     case QuantMode::BF16: q.data = weight.to(at::kBFloat16).contiguous(); break;
     case QuantMode::FP16: q.data = weight.to(at::kHalf).contiguous(); break;
-    case QuantMode::Int8: quantizeInt8(q, weight, done); break;
+    case QuantMode::Int8: quantizeInt8(q, weight, done, fetch); break;
     case QuantMode::NF4:
     case QuantMode::Int4:
         q.blockSize = blockSizeFor(config);
-        quantizeBlocked(q, weight, config, done);
+        quantizeBlocked(q, weight, config, done, fetch);
         break;
     }
     return q;

@@ -1,12 +1,18 @@
 // core/quant weight formats: codebook, packing, exactness on the grid, error bounds (random and
 // real fixture weights), QuantizedLinear, and the compute-dtype decision.
 #include "io/safetensors.h"
+#include "model/mapped_pages.h"
 #include "quant/quant.h"
+#include "quant/streaming.h"
 #include "test_support.h"
 
 #include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QtTest>
+#include <cctype>
 #include <cmath>
+#include <stdexcept>
 
 using namespace mistudio;
 using namespace mistudio::quant;
@@ -45,6 +51,7 @@ private Q_SLOTS:
     void randomRoundTripWithinBounds();
     void elementwiseErrorBounds();
     void chunkedProcessingIsSeamless();
+    void streamingFromTheFileByPread();
     void rowLookupMatchesFullDequantize();
     void fixtureWeightsWithinBounds();
     void quantizedLinearForwardAndBytes();
@@ -220,6 +227,65 @@ void TestQuant::chunkedProcessingIsSeamless() {
     }
     QVERIFY_THROWS_EXCEPTION(Exception,
                              dequantizeInto(quantize(w, {QuantMode::Int8}), at::empty({5})));
+}
+
+// Rss (kB) of this process's mappings of `path`, from /proc/self/smaps.
+static int64_t mappedRssKb(const std::string& path) {
+    QFile smaps(QStringLiteral("/proc/self/smaps"));
+    if (!smaps.open(QIODevice::ReadOnly | QIODevice::Text))
+        return -1;
+    int64_t total = 0;
+    bool inFile = false;
+    for (const QByteArray& line : smaps.readAll().split('\n')) {
+        if (!line.isEmpty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+            line.contains('-'))
+            inFile = line.endsWith(QByteArray::fromStdString(path));
+        else if (inFile && line.startsWith("Rss:"))
+            total += line.mid(4).trimmed().split(' ').first().toLongLong();
+    }
+    return total;
+}
+
+// Quantizing a mapped weight reads each chunk with pread (MappedRanges::read) instead of faulting
+// the mapping in: the codes and scales must equal quantizing the tensor in memory, exactly, and
+// the mapping's pages must stay out of the process (mincore on the mapped range).
+void TestQuant::streamingFromTheFileByPread() {
+    QTemporaryDir dir;
+    at::manual_seed(12);
+    const at::Tensor w = at::randn({1030, 4100}).to(at::kBFloat16); // 2 chunks + a padded block
+    const std::string file = dir.filePath("w.safetensors").toStdString();
+    mistudio::io::saveTensors(file, {{"pad", at::ones({3}, at::kByte)}, {"w", w}});
+    const auto st = mistudio::io::SafetensorsModel::open(file);
+    const mistudio::model::MappedRanges mapped(st);
+    const at::Tensor view = st.view("w");
+    for (const QuantConfig& c :
+         {QuantConfig{QuantMode::Int8}, QuantConfig{QuantMode::NF4},
+          QuantConfig{QuantMode::NF4, 64, true}, QuantConfig{QuantMode::Int4, 32}}) {
+        at::Tensor buffer;
+        int64_t fetches = 0;
+        const QuantizedTensor streamed =
+            mistudio::quant::quantizeStreaming(view, c, {}, [&](const at::Tensor& part) {
+                ++fetches;
+                const at::Tensor read = mapped.read(part, buffer);
+                // a copy in our buffer, never the mapping itself
+                if (read.data_ptr() == part.data_ptr())
+                    throw std::runtime_error("read() returned the mapped view");
+                return read;
+            });
+        const QuantizedTensor reference = quantize(w, c);
+        QVERIFY2(fetches >= 2, quantModeName(c.mode));
+        QVERIFY2(at::equal(streamed.data, reference.data), quantModeName(c.mode));
+        QVERIFY2(at::equal(streamed.scales, reference.scales), quantModeName(c.mode));
+        QVERIFY(buffer.defined() && buffer.nbytes() <= size_t(kChunkWeights) * 2); // one chunk
+    }
+    // A tensor outside any mapping comes back as itself.
+    at::Tensor buffer;
+    const at::Tensor plain = at::ones({4});
+    QCOMPARE(mapped.read(plain, buffer).data_ptr(), plain.data_ptr());
+    // None of w's mapped pages became resident in this process (no drop() was called here, so
+    // any page read through the mapping would still count): the mapping's Rss in smaps.
+    QVERIFY2(mappedRssKb(file) < 1024, // the header page(s) + fault-around; a chunk is 8 MB
+             qPrintable(QString::number(mappedRssKb(file))));
 }
 
 void TestQuant::rowLookupMatchesFullDequantize() {
