@@ -133,7 +133,7 @@ std::string requestMismatch(const nlohmann::json& cache, const nlohmann::json& r
                                  "dataset",      "text_field",     "context_length",
                                  "quantization", "dtype",          "keep_special_tokens",
                                  "packing",      "rows_requested", "rows_per_shard",
-                                 "double_quant"};
+                                 "double_quant", "model_files"};
     for (const char* k : keys) {
         const auto a = cache.contains(k) ? cache.at(k) : nlohmann::json();
         const auto b = request.contains(k) ? request.at(k) : nlohmann::json();

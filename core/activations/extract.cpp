@@ -2,6 +2,7 @@
 #include "activations/extract.h"
 
 #include "activations/cache_folder.h"
+#include "activations/model_identity.h"
 #include "mistudio/engine.h"
 #include "mistudio/memory.h"
 #include "mistudio/result.h"
@@ -66,7 +67,8 @@ nlohmann::json identity(const ExtractRequest& r, const std::string& hook, int64_
         {"txt_split", r.dataset.txtSplit == data::TxtSplit::File ? "file" : "blank-lines"}};
     nlohmann::json id = {
         {"model", absolute(r.model)},
-        {"revision", "local"},
+        {"revision", modelRevision(r.model)},
+        {"model_files", modelFiles(r.model)},
         {"hook", hook},
         {"dataset", dataset},
         {"text_field", r.dataset.textField},

@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -81,6 +82,7 @@ private Q_SLOTS:
     void keepSpecialTokensIncludesBos();
     void resumeAfterCancelIsByteIdentical();
     void mismatchedCacheIsRefused();
+    void modelRevisionAndRewrittenModel();
     void shuffledBatchesDeterministicAndComplete();
     void cliExtractAndCacheInfo();
     void int8RowsCloseToFp32();
@@ -245,6 +247,50 @@ void TestActivations::mismatchedCacheIsRefused() {
     other = r;
     other.hooks = {kHook3};
     QVERIFY_THROWS_EXCEPTION(Exception, extract(other));
+}
+
+// The manifest names the model's Hub commit when it is a cache snapshot ("local" otherwise) and
+// its files' sizes and times: a model rewritten in place is refused, not silently reused.
+void TestActivations::modelRevisionAndRewrittenModel() {
+    MISTUDIO_REQUIRE_FIXTURE(QString(kModel) + "/corpus.jsonl");
+    QTemporaryDir tmp;
+    const std::string commit = "0123456789abcdef0123456789abcdef01234567";
+    const fs::path snapshot =
+        fs::path(tmp.path().toStdString()) / "hub" / "models--org--tiny" / "snapshots" / commit;
+    fs::create_directories(snapshot);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.json"})
+        fs::copy_file(fs::path(test::fixture(kModel)) / f, snapshot / f);
+    auto r = baseRequest((fs::path(tmp.path().toStdString()) / "cache").string());
+    r.tokens = 70;
+    r.model = snapshot.string();
+    extract(r);
+    const auto manifest = nlohmann::json::parse(readBytes(fs::path(r.outDir) / "manifest.json"));
+    QCOMPARE(manifest["revision"].get<std::string>(), commit);
+    QCOMPARE(manifest["model_files"].size(), size_t(3));
+    QCOMPARE(manifest["model_files"][1]["file"].get<std::string>(),
+             std::string("model.safetensors"));
+    QCOMPARE(manifest["model_files"][1]["bytes"].get<int64_t>(),
+             int64_t(fs::file_size(snapshot / "model.safetensors")));
+    QVERIFY(extract(r).alreadyComplete);
+
+    // The same folder with config.json written again (same bytes, a new time): refused.
+    const std::string config = readBytes(snapshot / "config.json");
+    fs::last_write_time(snapshot / "config.json",
+                        fs::last_write_time(snapshot / "config.json") + std::chrono::seconds(5));
+    try {
+        extract(r);
+        QFAIL("a cache was reused for a model rewritten in place");
+    } catch (const Exception& e) {
+        QVERIFY2(std::string(e.what()).find("model_files") != std::string::npos, e.what());
+    }
+    QCOMPARE(readBytes(snapshot / "config.json"), config);
+
+    // A plain folder has no revision.
+    auto local = baseRequest((fs::path(tmp.path().toStdString()) / "cache-local").string());
+    local.tokens = 70;
+    extract(local);
+    const auto m2 = nlohmann::json::parse(readBytes(fs::path(local.outDir) / "manifest.json"));
+    QCOMPARE(m2["revision"].get<std::string>(), std::string("local"));
 }
 
 void TestActivations::shuffledBatchesDeterministicAndComplete() {
