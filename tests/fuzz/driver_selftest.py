@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Self-test of mutation_driver.cpp (the gcc fuzz smokes): it must report a crashing seed, find a
-crash one bit flip away from a seed, catch a hang with -timeout, save each input as an artifact
-and exit non-zero; a clean corpus must pass. Usage: driver_selftest.py SELFTEST_BINARY"""
+crash one bit flip away from a seed, turn a sanitizer report into a saved input, catch a hang
+with -timeout, save each input as an artifact and exit non-zero; a clean corpus must pass. Usage: driver_selftest.py SELFTEST_BINARY"""
 import os
 import subprocess
 import sys
 import tempfile
 
 
-def run(binary, seeds, extra=()):
+def run(binary, seeds, extra=(), env=None):
     tmp = tempfile.mkdtemp(prefix="mistudio-driver-selftest-")
     corpus, artifacts = os.path.join(tmp, "corpus"), os.path.join(tmp, "crashes") + "/"
     os.makedirs(corpus)
@@ -17,7 +17,7 @@ def run(binary, seeds, extra=()):
         with open(os.path.join(corpus, "seed%d" % i), "wb") as f:
             f.write(blob)
     cmd = [binary, "-max_total_time=5", "-seed=7", "-artifact_prefix=" + artifacts, *extra, corpus]
-    p = subprocess.run(cmd, capture_output=True, timeout=60)
+    p = subprocess.run(cmd, capture_output=True, timeout=60, env=env)
     saved = {}
     for name in os.listdir(artifacts):
         with open(os.path.join(artifacts, name), "rb") as f:
@@ -42,6 +42,10 @@ def main():
     code, saved, out = run(binary, [b"xxBUFxx"])
     check(code != 0 and any(b"BUG" in v for v in saved.values()), "mutation finds a crash one "
           "bit flip from the seed", out)
+    env = dict(os.environ, ASAN_OPTIONS="abort_on_error=1")
+    code, saved, out = run(binary, [b"OOB and more"], env=env)
+    check(code != 0 and list(saved.values()) == [b"OOB and more"] and
+          "heap-buffer-overflow" in out, "an AddressSanitizer report becomes a saved input", out)
     code, saved, out = run(binary, [b"HANG"], ["-timeout=1"])
     check(code == 70 and [k for k in saved if k.startswith("timeout-")], "a hang is stopped by "
           "-timeout and saved", out)
