@@ -123,8 +123,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def parquet_seeds(shared):
-    """The independent writer's files in tests/data/parquet (every codec and encoding)."""
-    for path in sorted(glob.glob(os.path.join(HERE, "..", "data", "parquet", "*.parquet"))):
+    """The independent writer's files in tests/data/parquet (every codec and encoding), and the
+    inputs fuzzing found (tests/data/parquet/regressions), replayed first in every run."""
+    parquet = os.path.join(HERE, "..", "data", "parquet")
+    for path in sorted(glob.glob(os.path.join(parquet, "*.parquet")) +
+                       glob.glob(os.path.join(parquet, "regressions", "*"))):
         with open(path, "rb") as f:
             yield os.path.basename(path), f.read()
 

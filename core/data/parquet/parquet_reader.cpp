@@ -46,6 +46,8 @@ public:
     MemorySource(const uint8_t* d, size_t n) : m_data(d), m_size(n) {}
     uint64_t size() const override { return m_size; }
     void read(uint64_t offset, size_t n, uint8_t* out) override {
+        if (n == 0) // an empty page body: `out` may be null (memcpy's arguments must not be)
+            return;
         std::memcpy(out, m_data + offset, n);
     }
 
