@@ -1,7 +1,8 @@
 #include "activations/model_identity.h"
 
+#include "hub/cache.h"
+
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <sys/stat.h>
 
@@ -10,12 +11,6 @@ namespace fs = std::filesystem;
 namespace mistudio::activations {
 
 namespace {
-
-bool isCommit(const std::string& s) {
-    return s.size() == 40 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-               return std::isdigit(c) || (c >= 'a' && c <= 'f');
-           });
-}
 
 bool isModelFile(const std::string& name) {
     auto endsWith = [&](const std::string& suffix) {
@@ -34,7 +29,7 @@ std::string modelRevision(const std::string& modelFolder) {
     const fs::path snapshots = folder.parent_path();
     const std::string repo = snapshots.parent_path().filename().string();
     if (snapshots.filename() == "snapshots" && repo.rfind("models--", 0) == 0 &&
-        isCommit(folder.filename().string()))
+        folder.filename().string().size() == 40 && hub::isHexDigest(folder.filename().string()))
         return folder.filename().string();
     return "local";
 }

@@ -13,9 +13,8 @@ namespace mistudio::activations {
 /// other folder (a local model has no revision).
 std::string modelRevision(const std::string& modelFolder);
 
-/// [{"file", "bytes", "mtime_ns"}] for config.json, tokenizer(_config).json and every *.safetensors
-/// /
-/// *.safetensors.index.json in the folder, sorted by name (symlinks followed).
+/// [{"file", "bytes", "mtime_ns"}] for config.json, tokenizer(_config).json and every
+/// *.safetensors or *.safetensors.index.json in the folder, sorted by name (symlinks followed).
 nlohmann::json modelFiles(const std::string& modelFolder);
 
 } // namespace mistudio::activations

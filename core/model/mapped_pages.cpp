@@ -58,17 +58,15 @@ at::Tensor MappedRanges::read(const at::Tensor& t, at::Tensor& buffer) const {
     if (!buffer.defined() || buffer.nbytes() < bytes)
         buffer = at::empty({static_cast<int64_t>(bytes)}, at::kByte);
     auto* out = static_cast<char*>(buffer.data_ptr());
-    off_t offset = static_cast<const char*>(t.data_ptr()) - r->base;
+    const off_t start = static_cast<const char*>(t.data_ptr()) - r->base; // file offset
     for (size_t done = 0; done < bytes;) {
-        const ssize_t n = ::pread(r->fd, out + done, bytes - done, offset);
+        const ssize_t n = ::pread(r->fd, out + done, bytes - done, start + off_t(done));
         if (n <= 0)
             return t; // best effort: the mapping still has the bytes
         done += static_cast<size_t>(n);
-        offset += n;
     }
     // Drop the chunk's page cache behind us: the file is read once, streaming.
-    posix_fadvise(r->fd, static_cast<const char*>(t.data_ptr()) - r->base,
-                  static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
+    posix_fadvise(r->fd, start, static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
     return buffer.narrow(0, 0, static_cast<int64_t>(bytes)).view(t.scalar_type()).view(t.sizes());
 }
 

@@ -4,7 +4,6 @@
 // memory; the data stays in the file and faults back in if read again).
 
 #include <ATen/ATen.h>
-#include <memory>
 #include <vector>
 
 namespace mistudio::io {

@@ -172,24 +172,19 @@ void TestBadInputs::tokenizerReferencesThatLoop() {
     QVERIFY(plainIds.size() > 5);
 
     // A merge whose parts or product is not a token: refused (as `tokenizers` does).
-    expectRefusal(tokenizeVariant("tok-merge-missing",
-                                  [&](QJsonObject& t) {
-                                      model(t, [](QJsonObject& m) {
-                                          QJsonArray merges = m["merges"].toArray();
-                                          merges.prepend(QStringLiteral("zq qz"));
-                                          m["merges"] = merges;
-                                      });
-                                  }),
+    auto firstMerge = [&](const QString& merge) {
+        return [&, merge](QJsonObject& t) {
+            model(t, [&](QJsonObject& m) {
+                QJsonArray merges = m["merges"].toArray();
+                merges.prepend(merge);
+                m["merges"] = merges;
+            });
+        };
+    };
+    expectRefusal(tokenizeVariant("tok-merge-missing", firstMerge(QStringLiteral("zq qz"))),
                   {"merge 0 ('zq', 'qz')", "missing from the vocabulary", "tokenizer.json"});
     // A merge with an empty half would merge a token with nothing, again and again: refused.
-    expectRefusal(tokenizeVariant("tok-merge-empty",
-                                  [&](QJsonObject& t) {
-                                      model(t, [](QJsonObject& m) {
-                                          QJsonArray merges = m["merges"].toArray();
-                                          merges.prepend(QStringLiteral("n "));
-                                          m["merges"] = merges;
-                                      });
-                                  }),
+    expectRefusal(tokenizeVariant("tok-merge-empty", firstMerge(QStringLiteral("n "))),
                   {"merge 0", "missing from the vocabulary"});
     // The same merge listed twice, two tokens sharing an id, an added token duplicating a vocab
     // entry under another id: accepted, and the encoding is the plain one (first rank wins).
